@@ -4,6 +4,10 @@
 function(causeway_module name)
   cmake_parse_arguments(M "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  if(NOT srcs)  # a module being laid out: keep the tree configurable
+    set(srcs ${CMAKE_BINARY_DIR}/empty_module.cc)
+    file(WRITE ${srcs} "")
+  endif()
   add_library(causeway_${name} STATIC ${srcs})
   target_include_directories(causeway_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(causeway_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
