@@ -1,7 +1,23 @@
 // causeway: one binary, one subcommand per role (ARCHITECTURE.md, "Roles of the one binary").
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <map>
+#include <string>
+
+#include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  std::fprintf(stderr, "usage: causeway gateway|demo-app ...\n");
+  CLI::App app{"Causeway: transit network, service mesh and API gateway in one binary"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("causeway 0.1.0"));
+  std::map<std::string, causeway::cli::Run> runs;
+  runs["gateway"] = causeway::cli::addGatewayCommand(app);
+  runs["demo-app"] = causeway::cli::addDemoAppCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (auto* sub : app.get_subcommands()) return runs.at(sub->get_name())();
   return 2;
 }

@@ -1,0 +1,216 @@
+// `causeway gateway`: the API gateway data plane, serving a Kong declarative config (DB-less).
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "gateway/snapshot.h"
+#include "model/kong/loader.h"
+#include "net/address.h"
+#include "net/tls.h"
+#include "observe/stats.h"
+#include "proxy/server.h"
+#include "proxy/status_server.h"
+
+namespace causeway::cli {
+namespace {
+
+struct GatewayFlags {
+  std::string config;
+  std::vector<std::string> proxy_listen;
+  size_t workers = 0;
+  std::string status_listen = "127.0.0.1:9901";
+  std::string access_log;
+  std::string log_level = "info";
+  int header_timeout_ms = 60000;
+  int keepalive_timeout_ms = 60000;
+  int body_timeout_ms = 60000;
+  int send_timeout_ms = 60000;
+};
+
+// "ADDR:PORT" or "ADDR:PORT ssl" (Kong's proxy_listen syntax).
+Result<proxy::ListenerConfig> parseListen(const std::string& text) {
+  std::string_view s = trimOws(text);
+  proxy::ListenerConfig l;
+  size_t space = s.find(' ');
+  if (space != std::string_view::npos) {
+    std::string_view flags = trimOws(s.substr(space + 1));
+    if (flags != "ssl") {
+      return Status::invalidArgument("bad --proxy-listen '" + text + "': only the 'ssl' flag is known");
+    }
+    l.tls = true;
+    s = s.substr(0, space);
+  }
+  auto ep = net::parseEndpoint(s);
+  if (!ep.isOk()) return ep.status();
+  l.endpoint = ep.value();
+  return l;
+}
+
+class Gateway {
+ public:
+  explicit Gateway(GatewayFlags f) : flags_(std::move(f)) {}
+
+  int run() {
+    log::init(flags_.log_level);
+    auto pem = net::generateSelfSigned("localhost");
+    if (!pem.isOk()) return fail(pem.status());
+    auto def = net::makeServerContext(pem->cert, pem->key);
+    if (!def.isOk()) return fail(def.status());
+    default_cert_ = def.value();
+
+    auto snap = load();
+    if (!snap.isOk()) {
+      spdlog::error("cannot start: {}", snap.status().message());
+      return 1;
+    }
+    current_hash_ = snap.value()->hash();
+
+    proxy::ServerOptions opt;
+    if (flags_.proxy_listen.empty()) flags_.proxy_listen = {"0.0.0.0:8000", "0.0.0.0:8443 ssl"};
+    for (const auto& text : flags_.proxy_listen) {
+      auto l = parseListen(text);
+      if (!l.isOk()) return fail(l.status());
+      opt.listeners.push_back(l.value());
+    }
+    opt.workers = flags_.workers ? flags_.workers : std::max(1u, std::thread::hardware_concurrency());
+    opt.session.header_timeout = std::chrono::milliseconds(flags_.header_timeout_ms);
+    opt.session.keepalive_timeout = std::chrono::milliseconds(flags_.keepalive_timeout_ms);
+    opt.session.body_timeout = std::chrono::milliseconds(flags_.body_timeout_ms);
+    opt.session.send_timeout = std::chrono::milliseconds(flags_.send_timeout_ms);
+    if (!flags_.access_log.empty()) {
+      auto log = observe::AccessLog::open(flags_.access_log);
+      if (!log.isOk()) return fail(log.status());
+      opt.access_log = std::move(log.value());
+    }
+    server_ = std::make_unique<proxy::ProxyServer>(std::move(opt));
+    if (Status st = server_->start(snap.value()); !st.isOk()) return fail(st);
+
+    proxy::StatusServer status(io_, [this](std::string_view path) { return statusPage(path); });
+    auto sep = net::parseEndpoint(flags_.status_listen);
+    if (!sep.isOk()) return fail(sep.status());
+    if (Status st = status.listen(sep.value()); !st.isOk()) return fail(st);
+
+    for (const auto& text : flags_.proxy_listen) spdlog::info("proxy listening on {}", text);
+    spdlog::info("status listening on {}; {} workers; config {}", flags_.status_listen,
+                 server_->workers(), current_hash_);
+
+    asio::signal_set signals(io_, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload();
+        signals.async_wait(on_signal);
+        return;
+      }
+      spdlog::info("signal {}: stopping", sig);
+      io_.stop();
+    };
+    signals.async_wait(on_signal);
+    io_.run();
+    server_->stop();
+    return 0;
+  }
+
+ private:
+  static int fail(const Status& st) {
+    spdlog::error("{}", st.message());
+    return 1;
+  }
+
+  Result<std::shared_ptr<const gateway::GatewaySnapshot>> load() {
+    auto loaded = model::kong::loadDeclarativeFile(flags_.config);
+    if (!loaded.isOk()) {
+      return Status::invalidArgument("invalid declarative config " + flags_.config + ": " +
+                                     loaded.error().message());
+    }
+    return gateway::GatewaySnapshot::build(loaded.takeConfig(), default_cert_);
+  }
+
+  void reload() {
+    auto snap = load();
+    if (!snap.isOk()) {
+      ++reloads_failed_;
+      spdlog::error("reload refused, keeping config {}: {}", current_hash_,
+                    snap.status().message());
+      return;
+    }
+    current_hash_ = snap.value()->hash();
+    server_->update(snap.value());
+    ++reloads_ok_;
+    spdlog::info("reloaded {}: config {}", flags_.config, current_hash_);
+  }
+
+  proxy::LocalReply statusPage(std::string_view path) {
+    proxy::LocalReply r;
+    r.status = 200;
+    if (path == "/status") {
+      auto s = server_->collectStats();
+      r.body = "{\"configuration_hash\":\"" + current_hash_ + "\",\"server\":{" +
+               "\"connections_active\":" + std::to_string(s.connections_active) +
+               ",\"connections_accepted\":" + std::to_string(s.connections_accepted) +
+               ",\"total_requests\":" + std::to_string(s.requests) +
+               "},\"workers\":" + std::to_string(server_->workers()) +
+               ",\"config_reloads\":{\"ok\":" + std::to_string(reloads_ok_) +
+               ",\"failed\":" + std::to_string(reloads_failed_) + "}}";
+      return r;
+    }
+    if (path == "/metrics") {
+      observe::ProcessInfo p;
+      p.config_hash = current_hash_;
+      p.config_reloads_ok = reloads_ok_;
+      p.config_reloads_failed = reloads_failed_;
+      p.workers = server_->workers();
+      r.body = observe::renderPrometheus(server_->collectStats(), p);
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return r;
+    }
+    r.status = 404;
+    r.body = proxy::kongErrorBody("Not found");
+    return r;
+  }
+
+  GatewayFlags flags_;
+  asio::io_context io_;
+  net::SslCtxPtr default_cert_;
+  std::unique_ptr<proxy::ProxyServer> server_;
+  std::string current_hash_;
+  uint64_t reloads_ok_ = 0;
+  uint64_t reloads_failed_ = 0;
+};
+
+}  // namespace
+
+Run addGatewayCommand(CLI::App& app) {
+  auto flags = std::make_shared<GatewayFlags>();
+  auto* cmd = app.add_subcommand("gateway", "API gateway data plane (Kong-compatible, DB-less)");
+  cmd->add_option("--config", flags->config, "Kong declarative config (YAML or JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--proxy-listen", flags->proxy_listen,
+                  "ADDR:PORT [ssl], repeatable (default 0.0.0.0:8000 and 0.0.0.0:8443 ssl)");
+  cmd->add_option("--workers", flags->workers, "worker threads (default: one per core)");
+  cmd->add_option("--status-listen", flags->status_listen, "/status and /metrics listener")
+      ->capture_default_str();
+  cmd->add_option("--access-log", flags->access_log, "JSON access log file, or - for stdout");
+  cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error")
+      ->capture_default_str();
+  cmd->add_option("--header-timeout-ms", flags->header_timeout_ms,
+                  "time allowed to send a request head")->capture_default_str();
+  cmd->add_option("--keepalive-timeout-ms", flags->keepalive_timeout_ms,
+                  "idle time allowed between requests")->capture_default_str();
+  cmd->add_option("--body-timeout-ms", flags->body_timeout_ms,
+                  "time allowed between two reads of a request body")->capture_default_str();
+  cmd->add_option("--send-timeout-ms", flags->send_timeout_ms,
+                  "time allowed between two writes to a client")->capture_default_str();
+  return [flags] { return Gateway(*flags).run(); };
+}
+
+}  // namespace causeway::cli

@@ -1,0 +1,54 @@
+// The proxy server: N workers, each with its own acceptor per listener (SO_REUSEPORT), its own
+// connections and its own view of the current config. A new config is posted to every worker;
+// requests in flight finish on the config they started with, no connection is dropped.
+// start/update/stop are called from the main thread.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "net/worker_pool.h"
+#include "observe/access_log.h"
+#include "observe/stats.h"
+#include "proxy/dispatch.h"
+#include "proxy/worker.h"
+
+namespace causeway::proxy {
+
+struct ListenerConfig {
+  asio::ip::tcp::endpoint endpoint;
+  bool tls = false;
+};
+
+struct ServerOptions {
+  std::vector<ListenerConfig> listeners;
+  size_t workers = 1;
+  SessionOptions session;
+  std::chrono::milliseconds tls_handshake_timeout{10000};
+  std::unique_ptr<observe::AccessLog> access_log;
+};
+
+class ProxyServer {
+ public:
+  explicit ProxyServer(ServerOptions options);
+  ~ProxyServer();
+
+  // Binds every listener on every worker and starts the worker threads.
+  Status start(std::shared_ptr<const ProxyConfig> config);
+  // Hands a new config to every worker.
+  void update(std::shared_ptr<const ProxyConfig> config);
+  // Merged statistics of all workers (each worker copies its own on its thread).
+  observe::Stats collectStats();
+  void stop();
+  size_t workers() const { return workers_.size(); }
+
+ private:
+  ServerOptions options_;
+  std::unique_ptr<net::WorkerPool> pool_;  // destroyed before the workers its loops refer to
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace causeway::proxy

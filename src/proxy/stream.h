@@ -1,0 +1,72 @@
+// A byte stream to a peer, plain TCP or TLS, with coroutine reads and writes. The session code is
+// written once against this interface. Errors are returned through `ec`, never thrown.
+// Not thread-safe: a stream lives on one worker.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/buffer.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace causeway::proxy {
+
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  virtual asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) = 0;
+  virtual asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
+                                         std::error_code& ec) = 0;
+  // Completes when bytes can be read without holding a buffer (idle keep-alive connections).
+  virtual asio::awaitable<void> waitReadable(std::error_code& ec) = 0;
+  virtual void close() = 0;  // immediate; pending operations complete with an error
+  virtual bool isOpen() const = 0;
+  virtual asio::ip::tcp::socket& socket() = 0;
+
+  asio::awaitable<void> writeAll(asio::const_buffer b, std::error_code& ec) {
+    co_await writeAll(std::span<const asio::const_buffer>(&b, 1), ec);
+  }
+};
+
+class TcpStream final : public Stream {
+ public:
+  explicit TcpStream(asio::ip::tcp::socket s) : socket_(std::move(s)) {}
+  asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) override;
+  asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
+                                 std::error_code& ec) override;
+  using Stream::writeAll;
+  asio::awaitable<void> waitReadable(std::error_code& ec) override;
+  void close() override;
+  bool isOpen() const override { return socket_.is_open(); }
+  asio::ip::tcp::socket& socket() override { return socket_; }
+
+ private:
+  asio::ip::tcp::socket socket_;
+};
+
+class TlsStream final : public Stream {
+ public:
+  TlsStream(asio::ip::tcp::socket s, asio::ssl::context& ctx) : stream_(std::move(s), ctx) {}
+  asio::awaitable<void> handshakeServer(std::error_code& ec);
+  // `sni` may be empty; `verify_host` enables hostname verification of the peer certificate.
+  asio::awaitable<void> handshakeClient(const std::string& sni, bool verify_host,
+                                        std::error_code& ec);
+  std::string serverName() const;  // the SNI the client sent, or empty
+
+  asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) override;
+  asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
+                                 std::error_code& ec) override;
+  using Stream::writeAll;
+  asio::awaitable<void> waitReadable(std::error_code& ec) override;
+  void close() override;
+  bool isOpen() const override { return stream_.lowest_layer().is_open(); }
+  asio::ip::tcp::socket& socket() override { return stream_.next_layer(); }
+  SSL* native() { return stream_.native_handle(); }
+
+ private:
+  asio::ssl::stream<asio::ip::tcp::socket> stream_;
+};
+
+}  // namespace causeway::proxy

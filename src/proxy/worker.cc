@@ -1,0 +1,72 @@
+#include "proxy/worker.h"
+
+#include <openssl/ssl.h>
+
+#include "net/tls.h"
+
+namespace causeway::proxy {
+namespace {
+
+thread_local Worker* t_worker = nullptr;
+
+// SNI: switch the connection to the certificate the current snapshot serves for that name.
+int selectCertificate(SSL* ssl, int*, void*) {
+  Worker* w = Worker::current();
+  if (!w || !w->snapshot()) return SSL_TLSEXT_ERR_NOACK;
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  SSL_CTX* ctx = w->snapshot()->config().certificateFor(name ? name : "");
+  if (ctx) SSL_set_SSL_CTX(ssl, ctx);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+asio::ssl::context adoptContext(const net::SslCtxPtr& ctx) {
+  SSL_CTX_up_ref(ctx.get());  // asio's context takes one reference
+  return asio::ssl::context(ctx.get());
+}
+
+asio::ssl::context makeServerBase() {
+  asio::ssl::context c(asio::ssl::context::tls_server);
+  SSL_CTX* raw = c.native_handle();
+  SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
+  SSL_CTX_set_tlsext_servername_callback(raw, selectCertificate);
+  return c;
+}
+
+}  // namespace
+
+WorkerSnapshot::WorkerSnapshot(std::shared_ptr<const ProxyConfig> config)
+    : config_(std::move(config)), balancers_(config_->clusterCount()) {}
+
+LoadBalancer& WorkerSnapshot::balancer(const Cluster& c) {
+  auto& lb = balancers_[c.index];
+  if (!lb) {
+    switch (c.algorithm) {
+      case LbAlgorithm::kRoundRobin: lb = makeRoundRobin(c.endpoints); break;
+      case LbAlgorithm::kLeastConnections: lb = makeLeastConnections(c.endpoints); break;
+      case LbAlgorithm::kConsistentHashing:
+        lb = makeConsistentHashing(c.endpoints, c.slots);
+        break;
+    }
+  }
+  return *lb;
+}
+
+Worker::Worker(asio::io_context& io, size_t index, const SessionOptions& options,
+               const observe::AccessLog* access_log)
+    : io_(io),
+      index_(index),
+      options_(options),
+      access_log_(access_log),
+      resolver_(io),
+      server_tls_(makeServerBase()),
+      client_verify_(adoptContext(net::makeClientContext(true))),
+      client_noverify_(adoptContext(net::makeClientContext(false))) {}
+
+void Worker::setConfig(std::shared_ptr<const ProxyConfig> config) {
+  snapshot_ = std::make_shared<WorkerSnapshot>(std::move(config));
+}
+
+Worker* Worker::current() { return t_worker; }
+void Worker::bindToThread() { t_worker = this; }
+
+}  // namespace causeway::proxy

@@ -1,0 +1,79 @@
+// The state one worker thread owns: its current config snapshot (with per-worker balancer state),
+// upstream connection pool, resolver, TLS contexts and statistics. Only touched from the worker's
+// own thread; a new snapshot arrives by a post to the worker's loop.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "http/http1_parser.h"
+#include "net/resolver.h"
+#include "observe/access_log.h"
+#include "observe/stats.h"
+#include "proxy/dispatch.h"
+#include "proxy/load_balancer.h"
+#include "proxy/upstream_pool.h"
+
+namespace causeway::proxy {
+
+struct SessionOptions {
+  http::Limits limits;
+  std::chrono::milliseconds header_timeout{60000};     // whole request head
+  std::chrono::milliseconds keepalive_timeout{60000};  // idle between requests
+  std::chrono::milliseconds body_timeout{60000};       // between two reads of a request body
+  std::chrono::milliseconds send_timeout{60000};       // between two writes to the client
+};
+
+// One config as seen by one worker: the shared immutable config plus this worker's balancers.
+class WorkerSnapshot {
+ public:
+  explicit WorkerSnapshot(std::shared_ptr<const ProxyConfig> config);
+  const ProxyConfig& config() const { return *config_; }
+  LoadBalancer& balancer(const Cluster& c);
+
+ private:
+  std::shared_ptr<const ProxyConfig> config_;
+  std::vector<std::unique_ptr<LoadBalancer>> balancers_;
+};
+
+class Worker {
+ public:
+  Worker(asio::io_context& io, size_t index, const SessionOptions& options,
+         const observe::AccessLog* access_log);
+
+  asio::io_context& io() { return io_; }
+  size_t index() const { return index_; }
+  const SessionOptions& options() const { return options_; }
+  const observe::AccessLog* accessLog() const { return access_log_; }
+
+  void setConfig(std::shared_ptr<const ProxyConfig> config);
+  std::shared_ptr<WorkerSnapshot> snapshot() const { return snapshot_; }
+
+  UpstreamPool& pool() { return pool_; }
+  net::Resolver& resolver() { return resolver_; }
+  observe::WorkerStats& stats() { return stats_; }
+  asio::ssl::context& serverTls() { return server_tls_; }
+  asio::ssl::context& clientTls(bool verify) { return verify ? client_verify_ : client_noverify_; }
+
+  // The worker running on this thread (for OpenSSL callbacks), or null.
+  static Worker* current();
+  void bindToThread();
+
+ private:
+  asio::io_context& io_;
+  size_t index_;
+  const SessionOptions& options_;
+  const observe::AccessLog* access_log_;
+  std::shared_ptr<WorkerSnapshot> snapshot_;
+  UpstreamPool pool_;
+  net::Resolver resolver_;
+  observe::WorkerStats stats_;
+  asio::ssl::context server_tls_;
+  asio::ssl::context client_verify_;
+  asio::ssl::context client_noverify_;
+};
+
+}  // namespace causeway::proxy
