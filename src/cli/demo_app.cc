@@ -12,6 +12,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <CLI/CLI.hpp>
+#include <array>
 #include <memory>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -127,8 +128,9 @@ asio::awaitable<void> serve(asio::ip::tcp::socket sock, const std::string& name)
         size_t k = size_t(std::min<uint64_t>(left, block.size()));
         std::string size_line;
         http::appendChunkHeader(size_line, k);
-        asio::const_buffer bufs[3] = {asio::buffer(size_line), asio::buffer(block.data(), k),
-                                      asio::buffer(http::kChunkEnd)};
+        std::array<asio::const_buffer, 3> bufs = {asio::buffer(size_line),
+                                                  asio::buffer(block.data(), k),
+                                                  asio::buffer(http::kChunkEnd)};
         co_await asio::async_write(sock, bufs, asio::redirect_error(kAwait, ec));
         left -= k;
       }

@@ -207,7 +207,7 @@ proxy::Decision GatewaySnapshot::dispatch(const http::RequestHead& head,
       const auto* route = https_match->route;
       int code = route->https_redirect_status_code;
       if (code == 426) return reply(426, "Please use HTTPS protocol");
-      proxy::LocalReply r = reply(code, kongDefaultMessage(code));
+      proxy::LocalReply r = reply(code, proxy::kongDefaultMessage(code));
       r.extra_headers = "Location: https://" + std::string(authority) + std::string(target) + "\r\n";
       return r;
     }

@@ -89,6 +89,9 @@ struct ResponseHead {
 };
 
 // Parses a request head at the start of `buf`. On kDone, `out` views into `buf`.
+// Each call scans `buf` from its start (no state is kept between calls). To keep a client that
+// trickles its head byte by byte from costing quadratic time, call again only when the newly read
+// bytes contain an LF or the buffer has outgrown the limits; other calls would return kNeedMore.
 ParseResult parseRequestHead(std::string_view buf, const Limits& limits, RequestHead& out);
 
 // Parses a response head at the start of `buf`. `request_method` decides whether a body follows
@@ -114,7 +117,9 @@ class BodyDecoder {
   BodyDecoder(BodyFraming framing, uint64_t content_length);
 
   // Consumes a prefix of `in`. Call again with the rest while consumed > 0 and !done; when
-  // consumed == 0 and !done, more input is needed. For kUntilClose, call finish() at EOF.
+  // consumed == 0 and !done, more input is needed. For kUntilClose, call finishAtEof() at EOF.
+  // Bytes not consumed (an incomplete chunk-size line, CRLF or trailer) must be offered again.
+  // An error step consumes nothing and the error is sticky: later calls report it again.
   Step decode(std::string_view in);
   bool done() const { return done_; }
   // The peer closed the connection: true if that correctly ends the body.
@@ -124,12 +129,17 @@ class BodyDecoder {
   static constexpr size_t kMaxChunkLine = 4096;
 
  private:
-  enum class State { kSize, kData, kDataCrlf, kTrailers, kDone };
+  enum class State { kSize, kData, kDataCrlf, kTrailers, kDone, kError };
+  Step fail(HttpError error, std::string_view reason);
+  Step decodeChunked(std::string_view in);
+
   BodyFraming framing_ = BodyFraming::kNone;
   uint64_t remaining_ = 0;
-  State state_ = State::kSize;
+  State state_ = State::kDone;
   bool done_ = true;
   size_t trailer_bytes_ = 0;
+  HttpError error_ = HttpError::kNone;  // set in State::kError
+  std::string_view error_reason_;
 };
 
 // Serialization helpers for the proxy (append to `out`).

@@ -7,6 +7,7 @@
 #include <asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "base/strings.h"
@@ -159,9 +160,12 @@ asio::awaitable<bool> Session::readHead(http::RequestHead& head, size_t& head_le
   const auto& limits = opt.limits;
   const size_t max_buffer = limits.max_request_line + limits.max_head_bytes + 1024;
   bool started = !in_.empty();
+  bool reparse = true;
   arm(client_.get(), started || first ? opt.header_timeout : opt.keepalive_timeout);
   for (;;) {
-    if (!in_.empty()) {
+    // Re-parse only when a line may have ended: a client sending its head byte by byte must not
+    // cost quadratic time (the parser keeps no state between calls).
+    if (!in_.empty() && (reparse || in_.size() > limits.max_head_bytes)) {
       auto r = http::parseRequestHead(in_.view(), limits, head);
       if (r.status == http::ParseStatus::kDone) {
         head_len = r.consumed;
@@ -195,6 +199,7 @@ asio::awaitable<bool> Session::readHead(http::RequestHead& head, size_t& head_le
     }
     size_t n = co_await client_->readSome(asio::buffer(p, len), ec);
     if (ec) co_return false;  // closed, reset, or timed out (a stalled head is just closed)
+    reparse = std::memchr(p, '\n', n) != nullptr;
     in_.commit(n);
     if (!started) {
       started = true;
