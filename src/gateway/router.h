@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -41,6 +42,9 @@ struct RouteMatch {
   std::string_view matched_path;    // the prefix of RouteRequest::path the route's path matched
                                     // (for a regex: the whole match); empty if no path configured
   std::vector<std::string> captures;  // regex path captures, for hash_on uri_capture (1-based)
+                                      // group n is captures[n - 1]; an unset group is empty
+  // Named groups of the regex path ("(?<name>...)" or "(?P<name>...)"): name -> value.
+  std::vector<std::pair<std::string, std::string>> named_captures;
 };
 
 class Router {
