@@ -74,6 +74,7 @@ ProxyServer::ProxyServer(ServerOptions options)
 
 ProxyServer::~ProxyServer() {
   stop();
+  for (auto& w : workers_) w->releaseIo();
   pool_.reset();  // destroys pending sessions while the workers they point to still exist
 }
 

@@ -28,6 +28,11 @@ class UpstreamPool {
   // Returns a healthy connection after a complete exchange.
   void put(const std::string& key, std::unique_ptr<Stream> conn);
   size_t idleCount() const { return idle_; }
+  // Closes every idle connection (before the worker's event loop is destroyed).
+  void clear() {
+    idle_by_key_.clear();
+    idle_ = 0;
+  }
 
  private:
   struct Idle {

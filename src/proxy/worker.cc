@@ -57,7 +57,7 @@ Worker::Worker(asio::io_context& io, size_t index, const SessionOptions& options
       index_(index),
       options_(options),
       access_log_(access_log),
-      resolver_(io),
+      resolver_(std::make_unique<net::Resolver>(io)),
       server_tls_(makeServerBase()),
       client_verify_(adoptContext(net::makeClientContext(true))),
       client_noverify_(adoptContext(net::makeClientContext(false))) {}
@@ -68,5 +68,10 @@ void Worker::setConfig(std::shared_ptr<const ProxyConfig> config) {
 
 Worker* Worker::current() { return t_worker; }
 void Worker::bindToThread() { t_worker = this; }
+
+void Worker::releaseIo() {
+  pool_.clear();
+  resolver_.reset();
+}
 
 }  // namespace causeway::proxy

@@ -53,7 +53,7 @@ class Worker {
   std::shared_ptr<WorkerSnapshot> snapshot() const { return snapshot_; }
 
   UpstreamPool& pool() { return pool_; }
-  net::Resolver& resolver() { return resolver_; }
+  net::Resolver& resolver() { return *resolver_; }
   observe::WorkerStats& stats() { return stats_; }
   asio::ssl::context& serverTls() { return server_tls_; }
   asio::ssl::context& clientTls(bool verify) { return verify ? client_verify_ : client_noverify_; }
@@ -61,6 +61,9 @@ class Worker {
   // The worker running on this thread (for OpenSSL callbacks), or null.
   static Worker* current();
   void bindToThread();
+  // Destroys the I/O objects the worker owns; call after its loop stopped, before the loop's
+  // io_context is destroyed.
+  void releaseIo();
 
  private:
   asio::io_context& io_;
@@ -69,7 +72,7 @@ class Worker {
   const observe::AccessLog* access_log_;
   std::shared_ptr<WorkerSnapshot> snapshot_;
   UpstreamPool pool_;
-  net::Resolver resolver_;
+  std::unique_ptr<net::Resolver> resolver_;
   observe::WorkerStats stats_;
   asio::ssl::context server_tls_;
   asio::ssl::context client_verify_;
