@@ -130,13 +130,19 @@ class Gateway(Process):
 
     def status(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.status_port, timeout=5)
-        conn.request("GET", "/status")
-        return json.loads(conn.getresponse().read())
+        try:
+            conn.request("GET", "/status")
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
 
     def metrics(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.status_port, timeout=5)
-        conn.request("GET", "/metrics")
-        return conn.getresponse().read().decode()
+        try:
+            conn.request("GET", "/metrics")
+            return conn.getresponse().read().decode()
+        finally:
+            conn.close()
 
 
 def raw_exchange(port, data, timeout=5.0, read_until_close=True):
@@ -412,7 +418,12 @@ def stop_checked(proc):
     """Stops `proc`; for a gateway, raises unless it exited with 0 (sanitizer reports fail)."""
     code = proc.stop()
     if isinstance(proc, Gateway) and code != 0:
-        raise AssertionError(f"gateway exited with {code}:\n{proc.output()[-20000:]}")
+        out = proc.output()
+        at = out.find("ERROR: AddressSanitizer")
+        if at < 0:
+            at = out.find("runtime error:")
+        excerpt = out[max(0, at - 2000):at + 12000] if at >= 0 else out[-14000:]
+        raise AssertionError(f"gateway exited with {code} (log {proc.log.name}):\n{excerpt}")
 
 
 class GatewayCase(unittest.TestCase):
@@ -427,3 +438,26 @@ class GatewayCase(unittest.TestCase):
     def own(self, proc):
         self.addCleanup(stop_checked, proc)
         return proc
+
+
+def parse_metrics(text):
+    """Prometheus text format -> list of (name, {label: value}, float value)."""
+    import re
+    out = []
+    sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)')
+    label = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = sample.match(line)
+        if not m:
+            continue
+        labels = dict(label.findall(m.group(3) or ""))
+        out.append((m.group(1), labels, float(m.group(4))))
+    return out
+
+
+def metric_value(text, name, **labels):
+    """Sum of the samples of `name` whose labels include `labels` (0 if none)."""
+    return sum(v for n, l, v in parse_metrics(text)
+               if n == name and all(l.get(k) == str(w) for k, w in labels.items()))

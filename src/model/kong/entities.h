@@ -28,6 +28,7 @@ struct Service {
   int write_timeout_ms = 60000;
   int read_timeout_ms = 60000;
   std::optional<bool> tls_verify;  // nullopt: Kong's default (off)
+  std::optional<int> tls_verify_depth;  // 0..64; nullopt: Kong's default (OpenSSL's depth)
   bool enabled = true;
 };
 
