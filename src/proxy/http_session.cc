@@ -10,6 +10,8 @@
 #include <cstring>
 #include <ctime>
 
+#include <spdlog/spdlog.h>
+
 #include "base/strings.h"
 #include "net/deadline.h"
 #include "proxy/io_buffer.h"
@@ -440,6 +442,11 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
   bool fresh_retry_done = false;
   for (;;) {
     auto picked = lb.pick(plan.hash_key, tried);
+    if (!picked && !tried.empty() && attempts_left > 0) {
+      // Every endpoint failed once and retries remain: Kong goes round again.
+      tried.clear();
+      picked = lb.pick(plan.hash_key, tried);
+    }
     if (!picked) {
       int status = 503;
       std::string msg = cluster.no_endpoint_message;
@@ -464,6 +471,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
       if (!ok) {
         upstream_.reset();
         w_.stats().upstreamError(plan.service_label, error);
+        spdlog::error("upstream {} of service {} failed: {} (attempts left {})", outcome.upstream,
+                      plan.service_label, error, attempts_left - 1);
         tried.push_back(idx);
         last_error = error;
         if (--attempts_left > 0) continue;
