@@ -1,5 +1,6 @@
 #include "proxy/http_session.h"
 
+#include <array>
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
@@ -135,9 +136,11 @@ class Session {
   asio::awaitable<bool> connectUpstream(const Cluster& c, const Endpoint& ep, std::string& error);
   asio::awaitable<BodyResult> sendRequestBody(BodyFraming framing, uint64_t length,
                                               const Cluster& c);
-  asio::awaitable<BodyResult> sendResponseBody(BodyFraming from, bool chunk_to_client,
-                                               uint64_t length, const Cluster& c,
-                                               uint64_t& sent);
+  // Streams the response body to the client; `head` (the response head) goes out with the first
+  // piece of body, so a small response costs one write.
+  asio::awaitable<BodyResult> sendResponseBody(std::string& head, BodyFraming from,
+                                               bool chunk_to_client, uint64_t length,
+                                               const Cluster& c, uint64_t& sent);
 
   void arm(Stream* victim, std::chrono::milliseconds d) {
     victim_ = victim;
@@ -180,15 +183,7 @@ asio::awaitable<bool> Session::readHead(http::RequestHead& head, size_t& head_le
       }
     }
     std::error_code ec;
-    if (in_.empty()) {
-      in_.release();  // idle connections hold no buffer
-      co_await client_->waitReadable(ec);
-      if (ec) co_return false;
-      if (!started) {
-        started = true;
-        arm(client_.get(), opt.header_timeout);
-      }
-    }
+    if (in_.empty()) in_.release();  // idle connections keep at most a small block
     size_t len = 0;
     char* p = in_.writable(&len);
     if (len == 0) {
@@ -196,7 +191,7 @@ asio::awaitable<bool> Session::readHead(http::RequestHead& head, size_t& head_le
         co_await sendLocal(431, kongErrorBody(kongDefaultMessage(431)), true);
         co_return false;
       }
-      in_.reserve(max_buffer);
+      in_.reserve(in_.capacity() < IoBuffer::kBlock ? IoBuffer::kBlock : max_buffer);
       p = in_.writable(&len);
     }
     size_t n = co_await client_->readSome(asio::buffer(p, len), ec);
@@ -294,6 +289,7 @@ asio::awaitable<BodyResult> Session::sendRequestBody(BodyFraming framing, uint64
   const auto body_timeout = w_.options().body_timeout;
   const auto write_timeout = std::chrono::milliseconds(c.write_timeout_ms);
   std::error_code ec;
+  in_.reserve(IoBuffer::kBlock);  // bodies stream through a large block
   if (framing == BodyFraming::kContentLength) {
     uint64_t remaining = length;
     while (remaining > 0) {
@@ -347,31 +343,43 @@ asio::awaitable<BodyResult> Session::sendRequestBody(BodyFraming framing, uint64
   }
 }
 
-asio::awaitable<BodyResult> Session::sendResponseBody(BodyFraming from, bool chunk_to_client,
-                                                      uint64_t length, const Cluster& c,
-                                                      uint64_t& sent) {
+asio::awaitable<BodyResult> Session::sendResponseBody(std::string& head, BodyFraming from,
+                                                      bool chunk_to_client, uint64_t length,
+                                                      const Cluster& c, uint64_t& sent) {
   const auto read_timeout = std::chrono::milliseconds(c.read_timeout_ms);
   const auto send_timeout = w_.options().send_timeout;
   http::BodyDecoder decoder(from, length);
   char size_line[24];
   std::error_code ec;
   bool eof = false;
+  bool head_sent = false;
   for (;;) {
     auto step = decoder.decode(up_.view());
     if (step.error != http::HttpError::kNone) co_return BodyResult::kBadBody;
-    if (!step.data.empty()) {
-      if (chunk_to_client) {
-        int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", step.data.size());
-        asio::const_buffer bufs[3] = {asio::buffer(size_line, size_t(n)),
-                                      asio::buffer(step.data), asio::buffer(http::kChunkEnd)};
-        arm(client_.get(), send_timeout);
-        co_await client_->writeAll(bufs, ec);
-      } else {
-        arm(client_.get(), send_timeout);
-        co_await client_->writeAll(asio::buffer(step.data), ec);
+    if (!step.data.empty() || (step.done && !head_sent)) {
+      std::array<asio::const_buffer, 5> bufs;
+      size_t n = 0;
+      if (!head_sent) bufs[n++] = asio::buffer(head);
+      if (!step.data.empty()) {
+        if (chunk_to_client) {
+          int k = std::snprintf(size_line, sizeof size_line, "%zx\r\n", step.data.size());
+          bufs[n++] = asio::buffer(size_line, size_t(k));
+          bufs[n++] = asio::buffer(step.data);
+          bufs[n++] = asio::buffer(http::kChunkEnd);
+        } else {
+          bufs[n++] = asio::buffer(step.data);
+        }
       }
+      if (step.done && chunk_to_client) bufs[n++] = asio::buffer(http::kLastChunk);
+      arm(client_.get(), send_timeout);
+      co_await client_->writeAll(std::span<const asio::const_buffer>(bufs.data(), n), ec);
       if (ec) co_return BodyResult::kClientGone;
+      head_sent = true;
       sent += step.data.size();
+      if (step.done) {
+        up_.consume(step.consumed);
+        co_return BodyResult::kOk;
+      }
     }
     up_.consume(step.consumed);
     if (step.done) break;
@@ -379,6 +387,12 @@ asio::awaitable<BodyResult> Session::sendResponseBody(BodyFraming from, bool chu
       if (eof) {
         if (!decoder.finishAtEof()) co_return BodyResult::kUpstreamGone;
         break;
+      }
+      if (!head_sent) {  // nothing to send with the head yet: do not hold it back
+        arm(client_.get(), send_timeout);
+        co_await client_->writeAll(asio::buffer(head), ec);
+        if (ec) co_return BodyResult::kClientGone;
+        head_sent = true;
       }
       size_t len = 0;
       char* p = up_.writable(&len);
@@ -396,9 +410,14 @@ asio::awaitable<BodyResult> Session::sendResponseBody(BodyFraming from, bool chu
       up_.commit(n);
     }
   }
-  if (chunk_to_client) {
+  // Ended by EOF (until-close) or an empty body.
+  std::array<asio::const_buffer, 2> bufs;
+  size_t n = 0;
+  if (!head_sent) bufs[n++] = asio::buffer(head);
+  if (chunk_to_client) bufs[n++] = asio::buffer(http::kLastChunk);
+  if (n > 0) {
     arm(client_.get(), send_timeout);
-    co_await client_->writeAll(asio::buffer(http::kLastChunk), ec);
+    co_await client_->writeAll(std::span<const asio::const_buffer>(bufs.data(), n), ec);
     if (ec) co_return BodyResult::kClientGone;
   }
   co_return BodyResult::kOk;
@@ -569,6 +588,7 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     size_t resp_head_len = 0;
     const auto read_timeout = std::chrono::milliseconds(cluster.read_timeout_ms);
     bool got_any = false;
+    up_.reserve(IoBuffer::kBlock);
     for (;;) {
       if (!up_.empty()) {
         auto r = http::parseResponseHead(up_.view(), method, w_.options().limits, resp);
@@ -668,13 +688,9 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     resp_out += "\r\n";
     up_.consume(resp_head_len);
     outcome.status = resp.status;
-    arm(client_.get(), w_.options().send_timeout);
-    co_await client_->writeAll(asio::buffer(resp_out), ec);
-    if (ec) co_return false;
-
     uint64_t sent = 0;
     if (has_body) {
-      BodyResult br = co_await sendResponseBody(resp.framing, chunk_to_client,
+      BodyResult br = co_await sendResponseBody(resp_out, resp.framing, chunk_to_client,
                                                 resp.content_length, cluster, sent);
       outcome.bytes_sent = sent;
       if (br != BodyResult::kOk) {
@@ -686,6 +702,10 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
         upstream_.reset();
         co_return false;  // the response is cut short: closing tells the client
       }
+    } else {
+      arm(client_.get(), w_.options().send_timeout);
+      co_await client_->writeAll(asio::buffer(resp_out), ec);
+      if (ec) co_return false;
     }
     if (resp.keep_alive && resp.framing != BodyFraming::kUntilClose && up_.empty()) {
       up_.release();

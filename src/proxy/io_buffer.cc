@@ -6,14 +6,16 @@
 namespace causeway::proxy {
 namespace {
 
-// Blocks of kBlock bytes are recycled per thread; larger buffers are rare and freed directly.
+// Fixed-size blocks recycled per thread; other sizes are rare and go to malloc directly.
 struct BlockPool {
+  explicit BlockPool(size_t size) : size(size) {}
+  size_t size;
   std::vector<char*> free;
   ~BlockPool() {
     for (char* b : free) std::free(b);
   }
   char* get() {
-    if (free.empty()) return static_cast<char*>(std::malloc(IoBuffer::kBlock));
+    if (free.empty()) return static_cast<char*>(std::malloc(size));
     char* b = free.back();
     free.pop_back();
     return b;
@@ -26,7 +28,24 @@ struct BlockPool {
     }
   }
 };
-thread_local BlockPool t_pool;
+thread_local BlockPool t_small(IoBuffer::kSmall);
+thread_local BlockPool t_large(IoBuffer::kBlock);
+
+char* allocate(size_t n) {
+  if (n == IoBuffer::kSmall) return t_small.get();
+  if (n == IoBuffer::kBlock) return t_large.get();
+  return static_cast<char*>(std::malloc(n));
+}
+
+void deallocate(char* p, size_t n) {
+  if (n == IoBuffer::kSmall) {
+    t_small.put(p);
+  } else if (n == IoBuffer::kBlock) {
+    t_large.put(p);
+  } else {
+    std::free(p);
+  }
+}
 
 }  // namespace
 
@@ -37,8 +56,8 @@ void IoBuffer::consume(size_t n) {
 
 char* IoBuffer::writable(size_t* len) {
   if (!data_) {
-    data_ = t_pool.get();
-    cap_ = kBlock;
+    data_ = allocate(kSmall);
+    cap_ = kSmall;
   }
   if (end_ == cap_ && begin_ > 0) {
     std::memmove(data_, data_ + begin_, end_ - begin_);
@@ -51,14 +70,11 @@ char* IoBuffer::writable(size_t* len) {
 
 void IoBuffer::reserve(size_t n) {
   if (n <= cap_) return;
-  char* bigger = static_cast<char*>(std::malloc(n));
+  if (n < kBlock) n = kBlock;
+  char* bigger = allocate(n);
   if (data_) {
     std::memcpy(bigger, data_ + begin_, end_ - begin_);
-    if (cap_ == kBlock) {
-      t_pool.put(data_);
-    } else {
-      std::free(data_);
-    }
+    deallocate(data_, cap_);
   }
   end_ -= begin_;
   begin_ = 0;
@@ -68,11 +84,7 @@ void IoBuffer::reserve(size_t n) {
 
 void IoBuffer::release() {
   if (!data_ || !empty()) return;
-  if (cap_ == kBlock) {
-    t_pool.put(data_);
-  } else {
-    std::free(data_);
-  }
+  deallocate(data_, cap_);
   data_ = nullptr;
   cap_ = begin_ = end_ = 0;
 }

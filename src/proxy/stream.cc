@@ -22,10 +22,6 @@ asio::awaitable<void> TcpStream::writeAll(std::span<const asio::const_buffer> bu
   co_await asio::async_write(socket_, bufs, asio::redirect_error(kAwait, ec));
 }
 
-asio::awaitable<void> TcpStream::waitReadable(std::error_code& ec) {
-  co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::redirect_error(kAwait, ec));
-}
-
 void TcpStream::close() {
   std::error_code ignored;
   socket_.close(ignored);
@@ -61,13 +57,6 @@ asio::awaitable<size_t> TlsStream::readSome(asio::mutable_buffer buf, std::error
 asio::awaitable<void> TlsStream::writeAll(std::span<const asio::const_buffer> bufs,
                                           std::error_code& ec) {
   co_await asio::async_write(stream_, bufs, asio::redirect_error(kAwait, ec));
-}
-
-asio::awaitable<void> TlsStream::waitReadable(std::error_code& ec) {
-  // Decrypted or still-encrypted bytes may already sit in OpenSSL's and Asio's buffers, where a
-  // socket readiness wait cannot see them: report readable and let the next read find out.
-  ec.clear();
-  co_return;
 }
 
 void TlsStream::close() {

@@ -19,8 +19,6 @@ class Stream {
   virtual asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) = 0;
   virtual asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
                                          std::error_code& ec) = 0;
-  // Completes when bytes can be read without holding a buffer (idle keep-alive connections).
-  virtual asio::awaitable<void> waitReadable(std::error_code& ec) = 0;
   virtual void close() = 0;  // immediate; pending operations complete with an error
   virtual bool isOpen() const = 0;
   virtual asio::ip::tcp::socket& socket() = 0;
@@ -37,7 +35,6 @@ class TcpStream final : public Stream {
   asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
                                  std::error_code& ec) override;
   using Stream::writeAll;
-  asio::awaitable<void> waitReadable(std::error_code& ec) override;
   void close() override;
   bool isOpen() const override { return socket_.is_open(); }
   asio::ip::tcp::socket& socket() override { return socket_; }
@@ -59,7 +56,6 @@ class TlsStream final : public Stream {
   asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
                                  std::error_code& ec) override;
   using Stream::writeAll;
-  asio::awaitable<void> waitReadable(std::error_code& ec) override;
   void close() override;
   bool isOpen() const override { return stream_.lowest_layer().is_open(); }
   asio::ip::tcp::socket& socket() override { return stream_.next_layer(); }

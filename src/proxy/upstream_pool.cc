@@ -1,47 +1,50 @@
 #include "proxy/upstream_pool.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace causeway::proxy {
+namespace {
+
+// An idle HTTP/1.1 connection has nothing to read: EOF or bytes mean it cannot be reused.
+bool stillUsable(Stream& conn) {
+  if (!conn.isOpen()) return false;
+  char byte;
+  ssize_t n = ::recv(conn.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+void UpstreamPool::sweep(std::list<Idle>& list, std::chrono::steady_clock::time_point now) {
+  while (!list.empty() && now - list.front().since >= options_.idle_timeout) {
+    list.pop_front();  // oldest first
+    --idle_;
+  }
+}
 
 std::unique_ptr<Stream> UpstreamPool::take(const std::string& key) {
   auto it = idle_by_key_.find(key);
   if (it == idle_by_key_.end()) return nullptr;
-  auto now = std::chrono::steady_clock::now();
   auto& list = it->second;
+  sweep(list, std::chrono::steady_clock::now());
   while (!list.empty()) {
     Idle idle = std::move(list.back());  // most recently used: warmest, least likely closed
     list.pop_back();
     --idle_;
-    std::error_code ignored;
-    idle.conn->socket().cancel(ignored);  // stop watching; the watch handler sees it gone
-    if (now - idle.since < options_.idle_timeout && idle.conn->isOpen()) return std::move(idle.conn);
+    if (stillUsable(*idle.conn)) return std::move(idle.conn);
   }
   return nullptr;
 }
 
 void UpstreamPool::put(const std::string& key, std::unique_ptr<Stream> conn) {
   auto& list = idle_by_key_[key];
+  auto now = std::chrono::steady_clock::now();
+  sweep(list, now);
   if (list.size() >= options_.max_idle_per_key) return;  // dropped: closes the connection
-  uint64_t id = next_id_++;
-  Stream* raw = conn.get();
-  list.push_back(Idle{std::move(conn), std::chrono::steady_clock::now(), id});
+  list.push_back(Idle{std::move(conn), now});
   ++idle_;
-  watch(key, id, raw);
-}
-
-void UpstreamPool::watch(const std::string& key, uint64_t id, Stream* conn) {
-  conn->socket().async_wait(asio::ip::tcp::socket::wait_read, [this, key, id](std::error_code ec) {
-    if (ec == asio::error::operation_aborted) return;  // taken from the pool
-    // Readable while idle: closed by the peer or a protocol violation. Drop it if still pooled.
-    auto it = idle_by_key_.find(key);
-    if (it == idle_by_key_.end()) return;
-    for (auto i = it->second.begin(); i != it->second.end(); ++i) {
-      if (i->id == id) {
-        it->second.erase(i);
-        --idle_;
-        break;
-      }
-    }
-  });
 }
 
 }  // namespace causeway::proxy

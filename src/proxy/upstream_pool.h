@@ -1,6 +1,7 @@
 // Per-worker pool of idle keep-alive upstream connections, keyed by peer address and TLS settings.
-// An idle connection is watched for readability: if the upstream closes it (or sends anything
-// unsolicited) it leaves the pool at once, so a request is rarely sent on a dead connection.
+// A connection is checked when it is taken (a non-blocking peek: closed or unsolicited bytes mean
+// it is dropped), and connections idle past the timeout are closed as the pool is used. Watching
+// idle sockets with async_wait would cost an epoll_ctl per request in Asio.
 // Not thread-safe: one pool per worker.
 #pragma once
 
@@ -38,14 +39,12 @@ class UpstreamPool {
   struct Idle {
     std::unique_ptr<Stream> conn;
     std::chrono::steady_clock::time_point since;
-    uint64_t id;
   };
-  void watch(const std::string& key, uint64_t id, Stream* conn);
+  void sweep(std::list<Idle>& list, std::chrono::steady_clock::time_point now);
 
   Options options_;
   std::unordered_map<std::string, std::list<Idle>> idle_by_key_;
   size_t idle_ = 0;
-  uint64_t next_id_ = 1;
 };
 
 }  // namespace causeway::proxy
