@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <cstdio>
+
 #include "base/strings.h"
 
 namespace causeway::gateway {
@@ -113,6 +115,10 @@ Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(
       s->upstream_of_service_[svc.id] = up;
     } else {
       c.endpoints.push_back({svc.host, svc.port, 100});
+    }
+    for (const auto& ep : c.endpoints) {
+      c.pool_keys.push_back((c.tls ? (c.tls_verify ? "v|" : "s|") : "p|") + ep.host + "|" +
+                            std::to_string(ep.port) + "|" + c.host_header.value_or(""));
     }
     s->cluster_of_service_[svc.id] = c.index;
     s->clusters_.push_back(std::move(c));
@@ -230,33 +236,47 @@ proxy::Decision GatewaySnapshot::dispatch(const http::RequestHead& head,
   }
   if (route.preserve_host && !head.host.empty()) plan.host = std::string(head.host);
 
-  // Forwarding headers as Kong sets them for a client that is not a trusted proxy.
+  // Forwarding headers as Kong sets them for a client that is not a trusted proxy. Appended
+  // piece by piece: this runs for every request.
   std::string& x = plan.extra_headers;
-  x.reserve(256);
-  x += "X-Real-IP: " + conn.client_ip + "\r\n";
+  x.reserve(320);
+  auto line = [&x](std::string_view name, std::string_view a, std::string_view b = {}) {
+    x.append(name);
+    x.append(": ");
+    x.append(a);
+    x.append(b);
+    x.append("\r\n");
+  };
+  line("X-Real-IP", conn.client_ip);
   std::string_view xff = head.header("x-forwarded-for");
-  x += "X-Forwarded-For: ";
-  if (!xff.empty()) {
+  if (xff.empty()) {
+    line("X-Forwarded-For", conn.client_ip);
+  } else {
+    x.append("X-Forwarded-For: ");
     x.append(xff);
-    x += ", ";
+    x.append(", ");
+    x.append(conn.client_ip);
+    x.append("\r\n");
   }
-  x += conn.client_ip + "\r\n";
-  x += conn.tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n";
-  if (!host.empty()) x += "X-Forwarded-Host: " + host + "\r\n";
-  x += "X-Forwarded-Port: " + std::to_string(conn.local_port) + "\r\n";
-  x += "X-Forwarded-Path: " + *path + "\r\n";
+  line("X-Forwarded-Proto", conn.tls ? "https" : "http");
+  if (!host.empty()) line("X-Forwarded-Host", host);
+  char port_text[8];
+  int port_len = std::snprintf(port_text, sizeof port_text, "%u", unsigned(conn.local_port));
+  line("X-Forwarded-Port", std::string_view(port_text, size_t(port_len)));
+  line("X-Forwarded-Path", *path);
   if (route.strip_path && !match->matched_path.empty() && match->matched_path != "/") {
     std::string_view prefix = match->matched_path;
     if (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
-    x += "X-Forwarded-Prefix: " + std::string(prefix) + "\r\n";
+    line("X-Forwarded-Prefix", prefix);
   }
   std::string_view via = head.header("via");
-  x += "Via: ";
-  if (!via.empty()) {
+  if (via.empty()) {
+    line("Via", "1.1 causeway");
+  } else {
+    x.append("Via: ");
     x.append(via);
-    x += ", ";
+    x.append(", 1.1 causeway\r\n");
   }
-  x += "1.1 causeway\r\n";
 
   if (auto uit = upstream_of_service_.find(svc.id); uit != upstream_of_service_.end()) {
     const model::kong::Upstream& u = *uit->second;

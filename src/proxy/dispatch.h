@@ -33,6 +33,7 @@ struct Cluster {
   std::string name;   // metric label (the service name)
   size_t index = 0;   // position in the snapshot, for per-worker balancer state
   std::vector<Endpoint> endpoints;
+  std::vector<std::string> pool_keys;  // per endpoint: the upstream connection pool key
   LbAlgorithm algorithm = LbAlgorithm::kRoundRobin;
   uint32_t slots = 10000;
   bool tls = false;

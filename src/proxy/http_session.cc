@@ -480,8 +480,7 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     const size_t idx = *picked;
     const Endpoint& ep = cluster.endpoints[idx];
     outcome.upstream = ep.host + ":" + std::to_string(ep.port);
-    std::string key = (cluster.tls ? (cluster.tls_verify ? "v|" : "s|") : "p|") + ep.host + "|" +
-                      std::to_string(ep.port) + "|" + cluster.host_header.value_or("");
+    const std::string& key = cluster.pool_keys[idx];
     upstream_ = fresh_retry_done ? nullptr : w_.pool().take(key);
     const bool reused = upstream_ != nullptr;
     if (!reused) {
