@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
+
 #include "net/tls.h"
 
 namespace causeway::proxy {
@@ -34,14 +36,23 @@ asio::ssl::context makeServerBase() {
 
 }  // namespace
 
-WorkerSnapshot::WorkerSnapshot(std::shared_ptr<const ProxyConfig> config)
-    : config_(std::move(config)), balancers_(config_->clusterCount()) {}
+WorkerSnapshot::WorkerSnapshot(std::shared_ptr<const ProxyConfig> config, size_t worker_index)
+    : config_(std::move(config)),
+      worker_index_(worker_index),
+      balancers_(config_->clusterCount()) {}
 
 LoadBalancer& WorkerSnapshot::balancer(const Cluster& c) {
   auto& lb = balancers_[c.index];
   if (!lb) {
     switch (c.algorithm) {
-      case LbAlgorithm::kRoundRobin: lb = makeRoundRobin(c.endpoints); break;
+      case LbAlgorithm::kRoundRobin:
+        lb = makeRoundRobin(c.endpoints);
+        // Each worker starts its rotation at a different place, so that the first requests
+        // of a config spread over the endpoints instead of all going to the first one.
+        for (size_t i = 0; i < worker_index_ % std::max<size_t>(1, c.endpoints.size()); ++i) {
+          (void)lb->pick({}, {});
+        }
+        break;
       case LbAlgorithm::kLeastConnections: lb = makeLeastConnections(c.endpoints); break;
       case LbAlgorithm::kConsistentHashing:
         lb = makeConsistentHashing(c.endpoints, c.slots);
@@ -63,7 +74,7 @@ Worker::Worker(asio::io_context& io, size_t index, const SessionOptions& options
       client_noverify_(adoptContext(net::makeClientContext(false))) {}
 
 void Worker::setConfig(std::shared_ptr<const ProxyConfig> config) {
-  snapshot_ = std::make_shared<WorkerSnapshot>(std::move(config));
+  snapshot_ = std::make_shared<WorkerSnapshot>(std::move(config), index_);
 }
 
 Worker* Worker::current() { return t_worker; }

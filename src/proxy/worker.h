@@ -30,12 +30,13 @@ struct SessionOptions {
 // One config as seen by one worker: the shared immutable config plus this worker's balancers.
 class WorkerSnapshot {
  public:
-  explicit WorkerSnapshot(std::shared_ptr<const ProxyConfig> config);
+  WorkerSnapshot(std::shared_ptr<const ProxyConfig> config, size_t worker_index);
   const ProxyConfig& config() const { return *config_; }
   LoadBalancer& balancer(const Cluster& c);
 
  private:
   std::shared_ptr<const ProxyConfig> config_;
+  size_t worker_index_;
   std::vector<std::unique_ptr<LoadBalancer>> balancers_;
 };
 
