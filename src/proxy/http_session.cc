@@ -437,7 +437,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
   // buffer so that the buffer can be reused for the body.
   std::string joined;
   std::string_view connection = connectionValue(head.headers, joined);
-  std::string rest;
+  PooledString rest_buf(w_.strings());
+  std::string& rest = *rest_buf;
   rest.reserve(head_len + plan.extra_headers.size() + 64);
   for (const auto& h : head.headers) {
     if (isHopByHopOrFraming(h.name)) continue;
@@ -481,7 +482,9 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     const Endpoint& ep = cluster.endpoints[idx];
     outcome.upstream = ep.host + ":" + std::to_string(ep.port);
     const std::string& key = cluster.pool_keys[idx];
-    upstream_ = fresh_retry_done ? nullptr : w_.pool().take(key);
+    // A request with a body cannot be replayed once sent: check its connection before use.
+    upstream_ = fresh_retry_done ? nullptr
+                                 : w_.pool().take(key, req_framing != BodyFraming::kNone);
     const bool reused = upstream_ != nullptr;
     if (!reused) {
       std::string error;
@@ -509,7 +512,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
       ~EndGuard() { lb.onEnd(i); }
     } end_guard{lb, idx};
 
-    std::string out;
+    PooledString out_buf(w_.strings());
+    std::string& out = *out_buf;
     out.reserve(method.size() + plan.target.size() + rest.size() + 64);
     out += method;
     out += ' ';
@@ -648,7 +652,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     bool close_client = !client_keep_alive ||
                         (!client_http11 && resp.framing != BodyFraming::kContentLength &&
                          has_body);
-    std::string resp_out;
+    PooledString resp_buf(w_.strings());
+    std::string& resp_out = *resp_buf;
     resp_out.reserve(resp_head_len + 128);
     resp_out += "HTTP/1.1 ";
     resp_out += std::to_string(resp.status);
@@ -753,7 +758,8 @@ asio::awaitable<void> Session::run() {
     if (auto* reply = std::get_if<LocalReply>(&decision)) {
       // A body we do not read cannot be skipped safely: close after answering.
       bool close = !head.keep_alive || head.framing != BodyFraming::kNone;
-      std::string method(head.method), target(head.target);
+      const bool logging = w_.accessLog() != nullptr;
+      std::string method(logging ? head.method : ""), target(logging ? head.target : "");
       in_.consume(head_len);
       bool ok = co_await sendLocal(reply->status, reply->body, close, reply->content_type,
                                    reply->extra_headers);
@@ -767,7 +773,8 @@ asio::awaitable<void> Session::run() {
       continue;
     }
     ForwardPlan& plan = std::get<ForwardPlan>(decision);
-    std::string method(head.method), target(head.target);
+    const bool logging = w_.accessLog() != nullptr;
+    std::string method(logging ? head.method : ""), target(logging ? head.target : "");
     Outcome o;
     bool keep = co_await forward(head, head_len, plan, *snap, o);
     double secs = std::chrono::duration<double>(Clock::now() - start).count();

@@ -24,16 +24,18 @@ void UpstreamPool::sweep(std::list<Idle>& list, std::chrono::steady_clock::time_
   }
 }
 
-std::unique_ptr<Stream> UpstreamPool::take(const std::string& key) {
+std::unique_ptr<Stream> UpstreamPool::take(const std::string& key, bool always_check) {
   auto it = idle_by_key_.find(key);
   if (it == idle_by_key_.end()) return nullptr;
   auto& list = it->second;
-  sweep(list, std::chrono::steady_clock::now());
+  auto now = std::chrono::steady_clock::now();
+  sweep(list, now);
   while (!list.empty()) {
     Idle idle = std::move(list.back());  // most recently used: warmest, least likely closed
     list.pop_back();
     --idle_;
-    if (stillUsable(*idle.conn)) return std::move(idle.conn);
+    bool check = always_check || now - idle.since >= options_.check_after;
+    if (check ? stillUsable(*idle.conn) : idle.conn->isOpen()) return std::move(idle.conn);
   }
   return nullptr;
 }

@@ -1,7 +1,9 @@
 // Per-worker pool of idle keep-alive upstream connections, keyed by peer address and TLS settings.
 // A connection is checked when it is taken (a non-blocking peek: closed or unsolicited bytes mean
-// it is dropped), and connections idle past the timeout are closed as the pool is used. Watching
-// idle sockets with async_wait would cost an epoll_ctl per request in Asio.
+// it is dropped) if it idled longer than `check_after` or the caller asks; a connection that was
+// busy a moment ago skips the syscall, and a body-less request found stale is replayed once by
+// the session. Connections idle past the timeout are closed as the pool is used. (Watching idle
+// sockets with async_wait would cost an epoll_ctl per request in Asio.)
 // Not thread-safe: one pool per worker.
 #pragma once
 
@@ -20,12 +22,13 @@ class UpstreamPool {
   struct Options {
     size_t max_idle_per_key = 256;
     std::chrono::seconds idle_timeout{60};
+    std::chrono::milliseconds check_after{1000};
   };
   UpstreamPool() : UpstreamPool(Options{}) {}
   explicit UpstreamPool(Options o) : options_(o) {}
 
-  // An idle connection for `key`, or null.
-  std::unique_ptr<Stream> take(const std::string& key);
+  // An idle connection for `key`, or null. `always_check`: peek even if it was just used.
+  std::unique_ptr<Stream> take(const std::string& key, bool always_check = true);
   // Returns a healthy connection after a complete exchange.
   void put(const std::string& key, std::unique_ptr<Stream> conn);
   size_t idleCount() const { return idle_; }

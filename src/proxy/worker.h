@@ -7,6 +7,7 @@
 #include <asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "http/http1_parser.h"
@@ -40,6 +41,41 @@ class WorkerSnapshot {
   std::vector<std::unique_ptr<LoadBalancer>> balancers_;
 };
 
+// Reusable string buffers: the heads a request builds (upstream request, response) come from here
+// and go back, so the steady state allocates nothing for them. Per worker, not thread-safe.
+class StringPool {
+ public:
+  std::string acquire() {
+    if (free_.empty()) return {};
+    std::string s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void release(std::string&& s) {
+    if (s.capacity() > 64 * 1024 || free_.size() >= 256) return;  // keep the pool small
+    s.clear();
+    free_.push_back(std::move(s));
+  }
+
+ private:
+  std::vector<std::string> free_;
+};
+
+// A string from the pool, given back when it goes out of scope.
+class PooledString {
+ public:
+  explicit PooledString(StringPool& pool) : pool_(pool), s_(pool.acquire()) {}
+  ~PooledString() { pool_.release(std::move(s_)); }
+  PooledString(const PooledString&) = delete;
+  PooledString& operator=(const PooledString&) = delete;
+  std::string& operator*() { return s_; }
+  std::string* operator->() { return &s_; }
+
+ private:
+  StringPool& pool_;
+  std::string s_;
+};
+
 class Worker {
  public:
   Worker(asio::io_context& io, size_t index, const SessionOptions& options,
@@ -54,6 +90,7 @@ class Worker {
   std::shared_ptr<WorkerSnapshot> snapshot() const { return snapshot_; }
 
   UpstreamPool& pool() { return pool_; }
+  StringPool& strings() { return strings_; }
   net::Resolver& resolver() { return *resolver_; }
   observe::WorkerStats& stats() { return stats_; }
   asio::ssl::context& serverTls() { return server_tls_; }
@@ -73,6 +110,7 @@ class Worker {
   const observe::AccessLog* access_log_;
   std::shared_ptr<WorkerSnapshot> snapshot_;
   UpstreamPool pool_;
+  StringPool strings_;
   std::unique_ptr<net::Resolver> resolver_;
   observe::WorkerStats stats_;
   asio::ssl::context server_tls_;
