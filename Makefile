@@ -40,12 +40,15 @@ bench: deps
 
 # libFuzzer binaries (clang); FUZZ_SECONDS per target
 FUZZ_SECONDS ?= 60
+FUZZERS := $(notdir $(basename $(wildcard fuzz/*_fuzzer.cc)))
 fuzz: deps
 	@CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=fuzz >/dev/null
-	@cmake --build $(FUZZ_DIR) -j $(JOBS)
-	@for f in $(FUZZ_DIR)/fuzz/*_fuzzer; do \
-	  n=$$(basename $$f); echo "== $$n"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/$$n || exit 1; done
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZERS)
+	@for n in $(FUZZERS); do \
+	  echo "== $$n ($(FUZZ_SECONDS)s; new inputs go to $(FUZZ_DIR)/corpus/$$n)"; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$n; \
+	  $(FUZZ_DIR)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) $(FUZZ_DIR)/corpus/$$n fuzz/corpus/$$n \
+	    || exit 1; done
 
 tsan: deps
 	@cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=tsan >/dev/null
