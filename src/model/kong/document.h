@@ -19,8 +19,12 @@ inline constexpr int kMaxNesting = 64;
 int estimateNesting(std::string_view text);
 
 // Parses `text` into `out`. Plain YAML scalars are resolved like YAML 1.2's core schema (null,
-// booleans, integers, floats, else strings); quoted scalars stay strings. Never throws: on failure
-// returns false and sets `error` to a one-line reason.
+// booleans, integers, floats, else strings); quoted and block scalars stay strings, as do scalars
+// tagged `!!str` or a custom tag, while `!!int`/`!!float`/`!!bool`/`!!null` resolve like plain.
+// Aliases are expanded (within the value budget); duplicate mapping keys and non-scalar keys are
+// refused; of a multi-document stream the first document is used (as Kong does), the others only
+// checked for syntax. Never throws: on failure returns false and sets `error` to a one-line reason
+// (with the line and column when the input is at fault at a position).
 bool parseDocument(std::string_view text, nlohmann::json& out, std::string& error);
 
 }  // namespace causeway::model::kong
