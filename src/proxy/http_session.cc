@@ -158,6 +158,7 @@ class Session {
   std::shared_ptr<net::Deadline> deadline_;
   Stream* victim_ = nullptr;
   std::string scratch_;
+  http::ResponseHead resp_;  // reused across requests: the parser keeps its header storage
 };
 
 asio::awaitable<bool> Session::readHead(http::RequestHead& head, size_t& head_len, bool first) {
@@ -587,7 +588,7 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     }
 
     // Response head; interim 1xx responses are dropped (100 Continue was answered by us).
-    http::ResponseHead resp;
+    http::ResponseHead& resp = resp_;
     size_t resp_head_len = 0;
     const auto read_timeout = std::chrono::milliseconds(cluster.read_timeout_ms);
     bool got_any = false;
@@ -693,7 +694,21 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     up_.consume(resp_head_len);
     outcome.status = resp.status;
     uint64_t sent = 0;
-    if (has_body) {
+    if (resp.framing == BodyFraming::kContentLength && up_.size() >= resp.content_length) {
+      // The whole body came with the head (the common small response): what sendResponseBody
+      // would do, without its loop and coroutine frame.
+      const size_t body_len = size_t(resp.content_length);
+      asio::const_buffer bufs[2] = {asio::buffer(resp_out),
+                                    asio::buffer(up_.view().data(), body_len)};
+      arm(client_.get(), w_.options().send_timeout);
+      co_await client_->writeAll(bufs, ec);
+      if (ec) {
+        upstream_.reset();
+        co_return false;
+      }
+      up_.consume(body_len);
+      outcome.bytes_sent = body_len;
+    } else if (has_body) {
       BodyResult br = co_await sendResponseBody(resp_out, resp.framing, chunk_to_client,
                                                 resp.content_length, cluster, sent);
       outcome.bytes_sent = sent;
@@ -747,8 +762,8 @@ void Session::logAccess(std::string_view method, std::string_view path, const Ou
 asio::awaitable<void> Session::run() {
   w_.stats().connectionOpened();
   bool first = true;
+  http::RequestHead head;  // reused: the parser clears it but keeps its header storage
   for (;;) {
-    http::RequestHead head;
     size_t head_len = 0;
     if (!co_await readHead(head, head_len, first)) break;
     first = false;

@@ -13,13 +13,18 @@ namespace {
 constexpr auto kAwait = asio::use_awaitable;
 }
 
+// Not coroutines: each returns Asio's lazy operation, which keeps copies of its arguments.
 asio::awaitable<size_t> TcpStream::readSome(asio::mutable_buffer buf, std::error_code& ec) {
-  co_return co_await socket_.async_read_some(buf, asio::redirect_error(kAwait, ec));
+  return socket_.async_read_some(buf, asio::redirect_error(kAwait, ec));
 }
 
-asio::awaitable<void> TcpStream::writeAll(std::span<const asio::const_buffer> bufs,
-                                          std::error_code& ec) {
-  co_await asio::async_write(socket_, bufs, asio::redirect_error(kAwait, ec));
+asio::awaitable<size_t> TcpStream::writeAll(std::span<const asio::const_buffer> bufs,
+                                            std::error_code& ec) {
+  return asio::async_write(socket_, bufs, asio::redirect_error(kAwait, ec));
+}
+
+asio::awaitable<size_t> TcpStream::writeAll(asio::const_buffer buf, std::error_code& ec) {
+  return asio::async_write(socket_, buf, asio::redirect_error(kAwait, ec));
 }
 
 void TcpStream::close() {
@@ -51,12 +56,16 @@ std::string TlsStream::serverName() const {
 }
 
 asio::awaitable<size_t> TlsStream::readSome(asio::mutable_buffer buf, std::error_code& ec) {
-  co_return co_await stream_.async_read_some(buf, asio::redirect_error(kAwait, ec));
+  return stream_.async_read_some(buf, asio::redirect_error(kAwait, ec));
 }
 
-asio::awaitable<void> TlsStream::writeAll(std::span<const asio::const_buffer> bufs,
-                                          std::error_code& ec) {
-  co_await asio::async_write(stream_, bufs, asio::redirect_error(kAwait, ec));
+asio::awaitable<size_t> TlsStream::writeAll(std::span<const asio::const_buffer> bufs,
+                                            std::error_code& ec) {
+  return asio::async_write(stream_, bufs, asio::redirect_error(kAwait, ec));
+}
+
+asio::awaitable<size_t> TlsStream::writeAll(asio::const_buffer buf, std::error_code& ec) {
+  return asio::async_write(stream_, buf, asio::redirect_error(kAwait, ec));
 }
 
 void TlsStream::close() {

@@ -1,5 +1,8 @@
 // A byte stream to a peer, plain TCP or TLS, with coroutine reads and writes. The session code is
 // written once against this interface. Errors are returned through `ec`, never thrown.
+// The operations are lazy: nothing starts until the returned awaitable is co_awaited, which must
+// happen before the buffers (and `ec`) go out of scope. The implementations hand back Asio's own
+// operation rather than wrapping it in a coroutine, so an operation costs one coroutine frame.
 // Not thread-safe: a stream lives on one worker.
 #pragma once
 
@@ -17,24 +20,22 @@ class Stream {
  public:
   virtual ~Stream() = default;
   virtual asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) = 0;
-  virtual asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
-                                         std::error_code& ec) = 0;
+  // Writes every byte; returns the count written (all of it unless `ec` is set).
+  virtual asio::awaitable<size_t> writeAll(std::span<const asio::const_buffer> bufs,
+                                           std::error_code& ec) = 0;
+  virtual asio::awaitable<size_t> writeAll(asio::const_buffer buf, std::error_code& ec) = 0;
   virtual void close() = 0;  // immediate; pending operations complete with an error
   virtual bool isOpen() const = 0;
   virtual asio::ip::tcp::socket& socket() = 0;
-
-  asio::awaitable<void> writeAll(asio::const_buffer b, std::error_code& ec) {
-    co_await writeAll(std::span<const asio::const_buffer>(&b, 1), ec);
-  }
 };
 
 class TcpStream final : public Stream {
  public:
   explicit TcpStream(asio::ip::tcp::socket s) : socket_(std::move(s)) {}
   asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) override;
-  asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
-                                 std::error_code& ec) override;
-  using Stream::writeAll;
+  asio::awaitable<size_t> writeAll(std::span<const asio::const_buffer> bufs,
+                                   std::error_code& ec) override;
+  asio::awaitable<size_t> writeAll(asio::const_buffer buf, std::error_code& ec) override;
   void close() override;
   bool isOpen() const override { return socket_.is_open(); }
   asio::ip::tcp::socket& socket() override { return socket_; }
@@ -53,9 +54,9 @@ class TlsStream final : public Stream {
   std::string serverName() const;  // the SNI the client sent, or empty
 
   asio::awaitable<size_t> readSome(asio::mutable_buffer buf, std::error_code& ec) override;
-  asio::awaitable<void> writeAll(std::span<const asio::const_buffer> bufs,
-                                 std::error_code& ec) override;
-  using Stream::writeAll;
+  asio::awaitable<size_t> writeAll(std::span<const asio::const_buffer> bufs,
+                                   std::error_code& ec) override;
+  asio::awaitable<size_t> writeAll(asio::const_buffer buf, std::error_code& ec) override;
   void close() override;
   bool isOpen() const override { return stream_.lowest_layer().is_open(); }
   asio::ip::tcp::socket& socket() override { return stream_.next_layer(); }

@@ -17,11 +17,12 @@ bool stillUsable(Stream& conn) {
 
 }  // namespace
 
-void UpstreamPool::sweep(std::list<Idle>& list, std::chrono::steady_clock::time_point now) {
-  while (!list.empty() && now - list.front().since >= options_.idle_timeout) {
-    list.pop_front();  // oldest first
-    --idle_;
-  }
+void UpstreamPool::sweep(IdleList& list, std::chrono::steady_clock::time_point now) {
+  size_t expired = 0;  // oldest first
+  while (expired < list.size() && now - list[expired].since >= options_.idle_timeout) ++expired;
+  if (expired == 0) return;
+  list.erase(list.begin(), list.begin() + std::ptrdiff_t(expired));
+  idle_ -= expired;
 }
 
 std::unique_ptr<Stream> UpstreamPool::take(const std::string& key, bool always_check) {

@@ -8,10 +8,10 @@
 #pragma once
 
 #include <chrono>
-#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "proxy/stream.h"
 
@@ -43,10 +43,13 @@ class UpstreamPool {
     std::unique_ptr<Stream> conn;
     std::chrono::steady_clock::time_point since;
   };
-  void sweep(std::list<Idle>& list, std::chrono::steady_clock::time_point now);
+  // Oldest first (connections are appended as they come back). A vector, not a list: taking and
+  // returning a connection then allocates nothing.
+  using IdleList = std::vector<Idle>;
+  void sweep(IdleList& list, std::chrono::steady_clock::time_point now);
 
   Options options_;
-  std::unordered_map<std::string, std::list<Idle>> idle_by_key_;
+  std::unordered_map<std::string, IdleList> idle_by_key_;
   size_t idle_ = 0;
 };
 
