@@ -365,7 +365,7 @@ class EventBuilder {
 
   bool charge(size_t cost) {
     if (budget_ < cost || budget_ == 0) {
-      return fail("document expands to too many values (aliases?)");
+      return fail("invalid YAML: document expands to too many values (aliases?)");
     }
     budget_ -= cost;
     return true;
@@ -406,7 +406,7 @@ class EventBuilder {
         Anchor& a = anchors_[std::string(tokenText(anchor))];
         a = Anchor{typeScalar(text, value, tag), 1, 0, !isNull, std::string(text)};
       }
-      if (isNull) return fail("mapping keys must be strings" + markText(value));
+      if (isNull) return fail("invalid YAML: mapping keys must be strings" + markText(value));
       return setKey(std::string(text), value);
     }
     if (!checkDepth(0) || !charge(1)) return false;
@@ -427,7 +427,7 @@ class EventBuilder {
     }
     const Anchor& anchor = it->second;
     if (awaitingKey()) {
-      if (!anchor.usableAsKey) return fail("mapping keys must be strings" + markText(alias));
+      if (!anchor.usableAsKey) return fail("invalid YAML: mapping keys must be strings" + markText(alias));
       return setKey(anchor.keyText, alias);
     }
     if (!checkDepth(anchor.height) || !charge(anchor.cost)) return false;
@@ -435,7 +435,7 @@ class EventBuilder {
   }
 
   bool onCollectionStart(Json empty, fy_token* anchor, fy_token* start) {
-    if (awaitingKey()) return fail("mapping keys must be strings" + markText(start));
+    if (awaitingKey()) return fail("invalid YAML: mapping keys must be strings" + markText(start));
     if (!checkDepth(0)) return false;
     const size_t budgetAtStart = budget_;
     if (!charge(1)) return false;
