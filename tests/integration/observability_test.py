@@ -90,7 +90,12 @@ services:
         statuses = self.keepalive_requests(["/echo/m", "/echo/status/503", "/echo/m", "/nowhere",
                                             "/dead"])
         self.assertEqual(statuses, [200, 503, 200, 404, 502])
-        text = self.gw.metrics()
+        # A request is counted when its exchange ends, just after the client has the last byte:
+        # wait (bounded) until the last request is in, then check everything at once.
+        text = wait_until(
+            lambda: (lambda t: t if metric_value(t, "causeway_http_request_duration_seconds_count")
+                     - before_count >= 5 else None)(self.gw.metrics()),
+            what="all 5 requests counted")
         r = subprocess.run(["/usr/bin/promtool", "check", "metrics"], input=text.encode(),
                            capture_output=True, timeout=30)
         self.assertEqual(r.returncode, 0, f"promtool: {r.stdout!r} {r.stderr!r}\n{text}")
