@@ -58,7 +58,10 @@ services:
         self.assertRegex(s0["configuration_hash"], r"^\S+$")
         statuses = self.keepalive_requests(["/echo/a"] * 7 + ["/nowhere"] * 3)
         self.assertEqual(statuses, [200] * 7 + [404] * 3)
-        s1 = self.gw.status()
+        # The last request is counted just after its response reaches the client: wait for it.
+        s1 = wait_until(lambda: (lambda s: s if s["server"]["total_requests"]
+                                 - s0["server"]["total_requests"] >= 10 else None)(self.gw.status()),
+                        what="10 requests counted")
         self.assertEqual(s1["server"]["total_requests"] - s0["server"]["total_requests"], 10)
         self.assertEqual(s1["server"]["connections_accepted"] - s0["server"]["connections_accepted"], 1)
 
