@@ -13,10 +13,26 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("CAUSEWAY_BIN") or os.path.join(REPO, "build", "dev", "src", "cli", "causeway")
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port to listen on, chosen below the kernel's ephemeral range (32768+): ports from that
+    range can be taken by any outgoing connection between this check and the listener's bind,
+    which made concurrent tests flaky."""
+    import random
+    for _ in range(1000):
+        port = random.randrange(20000, 32000)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def wait_port(port, timeout=15.0, host="127.0.0.1"):
