@@ -8,6 +8,7 @@ class SmokeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.app = DemoApp("a")
+        cls.addClassCleanup(cls.app.stop)  # also runs when the gateway fails to start
         cls.gw = Gateway(f"""
 _format_version: "3.0"
 services:
@@ -21,7 +22,6 @@ services:
     @classmethod
     def tearDownClass(cls):
         code = cls.gw.stop()
-        cls.app.stop()
         assert code == 0, cls.gw.output()
 
     def test_proxies_and_strips_path(self):
