@@ -171,17 +171,12 @@ int runDemo(const DemoFlags& f) {
     return 1;
   }
   asio::io_context io;
-  asio::ip::tcp::acceptor acc(io);
-  std::error_code ec;
-  acc.open(ep->protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(ep.value(), ec);
-  if (!ec) acc.listen(1024, ec);
-  if (ec) {
-    spdlog::error("cannot listen on {}: {}", f.listen, ec.message());
+  auto acc = net::listenTcp(io, ep.value(), /*reuse_port=*/false, 1024);
+  if (!acc.isOk()) {
+    spdlog::error("{}", acc.status().message());
     return 1;
   }
-  asio::co_spawn(io, acceptLoop(std::move(acc), f.name), asio::detached);
+  asio::co_spawn(io, acceptLoop(std::move(acc.value()), f.name), asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](std::error_code, int) { io.stop(); });
   spdlog::info("demo-app {} listening on {}", f.name, f.listen);

@@ -19,10 +19,6 @@ proxy::LocalReply reply(int status, std::string_view message) {
   return r;
 }
 
-std::string_view headerValue(const http::RequestHead& head, std::string_view name) {
-  return head.header(name);
-}
-
 std::string_view cookieValue(std::string_view cookies, std::string_view name) {
   while (!cookies.empty()) {
     size_t semi = cookies.find(';');
@@ -54,9 +50,9 @@ std::string hashKey(const model::kong::Upstream& u, HashOn on, const std::string
   switch (on) {
     case HashOn::kNone: return {};
     case HashOn::kIp: return conn.client_ip;
-    case HashOn::kHeader: return std::string(headerValue(head, header));
+    case HashOn::kHeader: return std::string(head.header(header));
     case HashOn::kCookie:
-      return std::string(cookieValue(headerValue(head, "cookie"), u.hash_on_cookie));
+      return std::string(cookieValue(head.header("cookie"), u.hash_on_cookie));
     case HashOn::kPath: return std::string(path);
     case HashOn::kQueryArg: return std::string(queryArg(query, query_arg));
     case HashOn::kUriCapture: {

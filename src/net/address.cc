@@ -22,13 +22,13 @@ Result<asio::ip::tcp::endpoint> parseEndpoint(std::string_view text) {
   return asio::ip::tcp::endpoint(addr, *hp->port);
 }
 
-Result<asio::ip::tcp::acceptor> listenReusePort(asio::io_context& io,
-                                                 const asio::ip::tcp::endpoint& ep, int backlog) {
+Result<asio::ip::tcp::acceptor> listenTcp(asio::io_context& io, const asio::ip::tcp::endpoint& ep,
+                                          bool reuse_port, int backlog) {
   asio::ip::tcp::acceptor acc(io);
   std::error_code ec;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) {
+  if (!ec && reuse_port) {
     int one = 1;
     if (::setsockopt(acc.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
       ec = std::error_code(errno, std::system_category());

@@ -10,10 +10,9 @@ namespace causeway::net {
 
 Result<asio::ip::tcp::endpoint> parseEndpoint(std::string_view text);
 
-// An acceptor bound with SO_REUSEPORT so that every worker can own one for the same address; the
-// kernel spreads new connections across them.
-Result<asio::ip::tcp::acceptor> listenReusePort(asio::io_context& io,
-                                                 const asio::ip::tcp::endpoint& ep,
-                                                 int backlog = 4096);
+// A listening acceptor. With `reuse_port` (SO_REUSEPORT) every worker can own one for the same
+// address and the kernel spreads new connections across them.
+Result<asio::ip::tcp::acceptor> listenTcp(asio::io_context& io, const asio::ip::tcp::endpoint& ep,
+                                          bool reuse_port, int backlog = 4096);
 
 }  // namespace causeway::net

@@ -82,7 +82,7 @@ Status ProxyServer::start(std::shared_ptr<const ProxyConfig> config) {
   for (auto& w : workers_) {
     w->setConfig(config);
     for (const auto& l : options_.listeners) {
-      auto acc = net::listenReusePort(w->io(), l.endpoint);
+      auto acc = net::listenTcp(w->io(), l.endpoint, /*reuse_port=*/true);
       if (!acc.isOk()) return acc.status();
       asio::co_spawn(w->io(),
                      acceptLoop(*w, std::move(acc.value()), l.tls, options_.tls_handshake_timeout),

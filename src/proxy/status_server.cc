@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "http/http1_parser.h"
+#include "net/address.h"
 #include "net/deadline.h"
 
 namespace causeway::proxy {
@@ -87,17 +88,9 @@ asio::awaitable<void> acceptLoop(asio::ip::tcp::acceptor acc, StatusServer::Hand
 }  // namespace
 
 Status StatusServer::listen(const asio::ip::tcp::endpoint& ep) {
-  asio::ip::tcp::acceptor acc(io_);
-  std::error_code ec;
-  acc.open(ep.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(ep, ec);
-  if (!ec) acc.listen(128, ec);
-  if (ec) {
-    return Status::ioError("cannot listen on " + ep.address().to_string() + ":" +
-                           std::to_string(ep.port()) + ": " + ec.message());
-  }
-  asio::co_spawn(io_, acceptLoop(std::move(acc), &handler_), asio::detached);
+  auto acc = net::listenTcp(io_, ep, /*reuse_port=*/false, 128);
+  if (!acc.isOk()) return acc.status();
+  asio::co_spawn(io_, acceptLoop(std::move(acc.value()), &handler_), asio::detached);
   return Status::ok();
 }
 
