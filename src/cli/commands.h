@@ -14,5 +14,8 @@ using Run = std::function<int()>;
 
 Run addGatewayCommand(CLI::App& app);
 Run addDemoAppCommand(CLI::App& app);
+Run addCertCommand(CLI::App& app);  // cert init
+Run addCpCommand(CLI::App& app);    // control plane
+Run addCtlCommand(CLI::App& app);   // Admin API client
 
 }  // namespace causeway::cli

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   std::map<std::string, causeway::cli::Run> runs;
   runs["gateway"] = causeway::cli::addGatewayCommand(app);
   runs["demo-app"] = causeway::cli::addDemoAppCommand(app);
+  runs["cert"] = causeway::cli::addCertCommand(app);
+  runs["cp"] = causeway::cli::addCpCommand(app);
+  runs["ctl"] = causeway::cli::addCtlCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
