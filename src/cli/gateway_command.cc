@@ -2,10 +2,13 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
+#include <cstdlib>
 #include <vector>
 
 #include "base/log.h"
@@ -13,6 +16,8 @@
 #include "cli/commands.h"
 #include "gateway/snapshot.h"
 #include "model/kong/loader.h"
+#include "model/kong/loader_json.h"
+#include "sync/sync_client.h"
 #include "net/address.h"
 #include "net/tls.h"
 #include "observe/stats.h"
@@ -24,6 +29,9 @@ namespace {
 
 struct GatewayFlags {
   std::string config;
+  std::string cp_url;          // hybrid mode: the control plane to sync from
+  std::string cluster_cert_dir;
+  std::string data_dir = "causeway-dp-data";
   std::vector<std::string> proxy_listen;
   size_t workers = 0;
   std::string status_listen = "127.0.0.1:9901";
@@ -66,7 +74,13 @@ class Gateway {
     if (!def.isOk()) return fail(def.status());
     default_cert_ = def.value();
 
-    auto snap = load();
+    const bool hybrid = !flags_.cp_url.empty();
+    if (hybrid == !flags_.config.empty()) {
+      return fail(Status::invalidArgument("give either --config FILE (DB-less) or --cp URL (hybrid)"));
+    }
+    // Hybrid mode starts with an empty config until the saved snapshot or the CP provides one.
+    auto snap = hybrid ? gateway::GatewaySnapshot::build(model::kong::Config{}, default_cert_)
+                       : load();
     if (!snap.isOk()) {
       spdlog::error("cannot start: {}", snap.status().message());
       return 1;
@@ -98,6 +112,22 @@ class Gateway {
     if (!sep.isOk()) return fail(sep.status());
     if (Status st = status.listen(sep.value()); !st.isOk()) return fail(st);
 
+    if (hybrid) {
+      sync::SyncClientOptions so;
+      so.cp_url = flags_.cp_url;
+      so.cert_dir = flags_.cluster_cert_dir;
+      so.data_dir = flags_.data_dir;
+      char host[256] = {0};
+      gethostname(host, sizeof host - 1);
+      so.hostname = host;
+      if (const char* v = std::getenv("CAUSEWAY_DP_VERSION")) so.version = v;  // tests only
+      sync_ = std::make_unique<sync::SyncClient>(
+          io_, so, [this](const nlohmann::json& doc, const std::string& hash) {
+            return applySynced(doc, hash);
+          });
+      if (Status st = sync_->start(); !st.isOk()) return fail(st);
+      spdlog::info("hybrid mode: syncing from {}", flags_.cp_url);
+    }
     for (const auto& text : flags_.proxy_listen) spdlog::info("proxy listening on {}", text);
     spdlog::info("status listening on {}; {} workers; config {}", flags_.status_listen,
                  server_->workers(), current_hash_);
@@ -134,7 +164,25 @@ class Gateway {
     return gateway::GatewaySnapshot::build(loaded.takeConfig(), default_cert_);
   }
 
+  // A config from the control plane (or its saved copy): validate, compile, publish.
+  Status applySynced(const nlohmann::json& doc, const std::string& hash) {
+    auto loaded = model::kong::loadDeclarativeJson(doc);
+    if (!loaded.isOk()) return Status::invalidArgument(loaded.error().message());
+    model::kong::Config config = loaded.takeConfig();
+    config.hash = hash;  // the CP's hash, so /status and the CP agree
+    auto snap = gateway::GatewaySnapshot::build(std::move(config), default_cert_);
+    if (!snap.isOk()) return snap.status();
+    current_hash_ = hash;
+    server_->update(snap.value());
+    ++reloads_ok_;
+    return Status::ok();
+  }
+
   void reload() {
+    if (sync_) {
+      spdlog::info("SIGHUP ignored in hybrid mode: the control plane owns the config");
+      return;
+    }
     auto snap = load();
     if (!snap.isOk()) {
       ++reloads_failed_;
@@ -159,7 +207,8 @@ class Gateway {
                ",\"total_requests\":" + std::to_string(s.requests) +
                "},\"workers\":" + std::to_string(server_->workers()) +
                ",\"config_reloads\":{\"ok\":" + std::to_string(reloads_ok_) +
-               ",\"failed\":" + std::to_string(reloads_failed_) + "}}";
+               ",\"failed\":" + std::to_string(reloads_failed_) + "}" +
+               (sync_ ? ",\"control_plane\":" + sync_->status().dump() : std::string()) + "}";
       return r;
     }
     if (path == "/metrics") {
@@ -181,6 +230,7 @@ class Gateway {
   asio::io_context io_;
   net::SslCtxPtr default_cert_;
   std::unique_ptr<proxy::ProxyServer> server_;
+  std::unique_ptr<sync::SyncClient> sync_;
   std::string current_hash_;
   uint64_t reloads_ok_ = 0;
   uint64_t reloads_failed_ = 0;
@@ -191,9 +241,13 @@ class Gateway {
 Run addGatewayCommand(CLI::App& app) {
   auto flags = std::make_shared<GatewayFlags>();
   auto* cmd = app.add_subcommand("gateway", "API gateway data plane (Kong-compatible, DB-less)");
-  cmd->add_option("--config", flags->config, "Kong declarative config (YAML or JSON)")
-      ->required()
+  cmd->add_option("--config", flags->config, "Kong declarative config (YAML or JSON), DB-less")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--cp", flags->cp_url, "Hybrid mode: wss://HOST[:8005] of the control plane");
+  cmd->add_option("--cluster-cert-dir", flags->cluster_cert_dir,
+                  "Hybrid mode: ca.crt, dp.crt and dp.key from `causeway cert init`");
+  cmd->add_option("--data-dir", flags->data_dir,
+                  "Hybrid mode: node id and the last good snapshot")->capture_default_str();
   cmd->add_option("--proxy-listen", flags->proxy_listen,
                   "ADDR:PORT [ssl], repeatable (default 0.0.0.0:8000 and 0.0.0.0:8443 ssl)");
   cmd->add_option("--workers", flags->workers, "worker threads (default: one per core)");

@@ -113,7 +113,7 @@ enum class BodyResult { kOk, kClientError, kClientGone, kUpstreamGone, kTimeout,
 
 class Session {
  public:
-  Session(Worker& w, std::unique_ptr<Stream> client, ConnectionInfo info)
+  Session(Worker& w, std::unique_ptr<net::Stream> client, ConnectionInfo info)
       : w_(w), client_(std::move(client)), info_(std::move(info)) {
     deadline_ = std::make_shared<net::Deadline>(w_.io(), [this] {
       if (victim_) victim_->close();
@@ -142,7 +142,7 @@ class Session {
                                                bool chunk_to_client, uint64_t length,
                                                const Cluster& c, uint64_t& sent);
 
-  void arm(Stream* victim, std::chrono::milliseconds d) {
+  void arm(net::Stream* victim, std::chrono::milliseconds d) {
     victim_ = victim;
     deadline_->expiresAfter(d);
   }
@@ -150,13 +150,13 @@ class Session {
                  const ForwardPlan* plan, double seconds);
 
   Worker& w_;
-  std::unique_ptr<Stream> client_;
-  std::unique_ptr<Stream> upstream_;
+  std::unique_ptr<net::Stream> client_;
+  std::unique_ptr<net::Stream> upstream_;
   ConnectionInfo info_;
   IoBuffer in_;  // client bytes
   IoBuffer up_;  // upstream bytes
   std::shared_ptr<net::Deadline> deadline_;
-  Stream* victim_ = nullptr;
+  net::Stream* victim_ = nullptr;
   std::string scratch_;
   http::ResponseHead resp_;  // reused across requests: the parser keeps its header storage
 };
@@ -254,7 +254,7 @@ asio::awaitable<bool> Session::connectUpstream(const Cluster& c, const Endpoint&
     co_return false;
   }
   std::error_code ec;
-  auto tcp = std::make_unique<TcpStream>(asio::ip::tcp::socket(w_.io()));
+  auto tcp = std::make_unique<net::TcpStream>(asio::ip::tcp::socket(w_.io()));
   arm(tcp.get(), std::chrono::milliseconds(c.connect_timeout_ms));
   for (const auto& addr : addrs.value()) {
     tcp->socket().close(ec);
@@ -272,7 +272,7 @@ asio::awaitable<bool> Session::connectUpstream(const Cluster& c, const Endpoint&
     upstream_ = std::move(tcp);
     co_return true;
   }
-  auto tls = std::make_unique<TlsStream>(std::move(tcp->socket()), w_.clientTls(c.tls_verify));
+  auto tls = std::make_unique<net::TlsStream>(std::move(tcp->socket()), w_.clientTls(c.tls_verify));
   arm(tls.get(), std::chrono::milliseconds(c.connect_timeout_ms));
   std::string sni = c.host_header ? *c.host_header : ep.host;
   if (isIpLiteral(sni)) sni.clear();
@@ -805,7 +805,7 @@ asio::awaitable<void> Session::run() {
 
 }  // namespace
 
-asio::awaitable<void> serveHttp(Worker& worker, std::unique_ptr<Stream> client,
+asio::awaitable<void> serveHttp(Worker& worker, std::unique_ptr<net::Stream> client,
                                 ConnectionInfo info) {
   Session s(worker, std::move(client), std::move(info));
   co_await s.run();

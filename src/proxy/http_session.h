@@ -8,12 +8,12 @@
 #include <memory>
 
 #include "proxy/dispatch.h"
-#include "proxy/stream.h"
+#include "net/stream.h"
 #include "proxy/worker.h"
 
 namespace causeway::proxy {
 
-asio::awaitable<void> serveHttp(Worker& worker, std::unique_ptr<Stream> client,
+asio::awaitable<void> serveHttp(Worker& worker, std::unique_ptr<net::Stream> client,
                                 ConnectionInfo info);
 
 }  // namespace causeway::proxy

@@ -29,10 +29,10 @@ asio::awaitable<void> handleConnection(Worker& w, asio::ip::tcp::socket sock, bo
   info.tls = tls;
   sock.set_option(asio::ip::tcp::no_delay(true), ec);
   if (!tls) {
-    co_await serveHttp(w, std::make_unique<TcpStream>(std::move(sock)), std::move(info));
+    co_await serveHttp(w, std::make_unique<net::TcpStream>(std::move(sock)), std::move(info));
     co_return;
   }
-  auto stream = std::make_unique<TlsStream>(std::move(sock), w.serverTls());
+  auto stream = std::make_unique<net::TlsStream>(std::move(sock), w.serverTls());
   auto deadline = std::make_shared<net::Deadline>(w.io(), [s = stream.get()] { s->close(); });
   deadline->expiresAfter(handshake_timeout);
   co_await stream->handshakeServer(ec);

@@ -8,7 +8,7 @@ namespace causeway::proxy {
 namespace {
 
 // An idle HTTP/1.1 connection has nothing to read: EOF or bytes mean it cannot be reused.
-bool stillUsable(Stream& conn) {
+bool stillUsable(net::Stream& conn) {
   if (!conn.isOpen()) return false;
   char byte;
   ssize_t n = ::recv(conn.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -25,7 +25,7 @@ void UpstreamPool::sweep(IdleList& list, std::chrono::steady_clock::time_point n
   idle_ -= expired;
 }
 
-std::unique_ptr<Stream> UpstreamPool::take(const std::string& key, bool always_check) {
+std::unique_ptr<net::Stream> UpstreamPool::take(const std::string& key, bool always_check) {
   auto it = idle_by_key_.find(key);
   if (it == idle_by_key_.end()) return nullptr;
   auto& list = it->second;
@@ -41,7 +41,7 @@ std::unique_ptr<Stream> UpstreamPool::take(const std::string& key, bool always_c
   return nullptr;
 }
 
-void UpstreamPool::put(const std::string& key, std::unique_ptr<Stream> conn) {
+void UpstreamPool::put(const std::string& key, std::unique_ptr<net::Stream> conn) {
   auto& list = idle_by_key_[key];
   auto now = std::chrono::steady_clock::now();
   sweep(list, now);

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proxy/stream.h"
+#include "net/stream.h"
 
 namespace causeway::proxy {
 
@@ -28,9 +28,9 @@ class UpstreamPool {
   explicit UpstreamPool(Options o) : options_(o) {}
 
   // An idle connection for `key`, or null. `always_check`: peek even if it was just used.
-  std::unique_ptr<Stream> take(const std::string& key, bool always_check = true);
+  std::unique_ptr<net::Stream> take(const std::string& key, bool always_check = true);
   // Returns a healthy connection after a complete exchange.
-  void put(const std::string& key, std::unique_ptr<Stream> conn);
+  void put(const std::string& key, std::unique_ptr<net::Stream> conn);
   size_t idleCount() const { return idle_; }
   // Closes every idle connection (before the worker's event loop is destroyed).
   void clear() {
@@ -40,7 +40,7 @@ class UpstreamPool {
 
  private:
   struct Idle {
-    std::unique_ptr<Stream> conn;
+    std::unique_ptr<net::Stream> conn;
     std::chrono::steady_clock::time_point since;
   };
   // Oldest first (connections are appended as they come back). A vector, not a list: taking and

@@ -296,3 +296,13 @@ std::string LoadError::kongJson() const {
 }
 
 }  // namespace causeway::model::kong
+
+namespace causeway::model::kong {
+
+nlohmann::json fieldErrorsJson(const std::vector<FieldError>& errors) {
+  Json fields = toJson(buildTree(errors));
+  if (!fields.is_object()) fields = Json{{"@entity", Json::array({fields})}};
+  return fields;
+}
+
+}  // namespace causeway::model::kong

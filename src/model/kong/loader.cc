@@ -7,8 +7,10 @@
 // Generated ids: deterministicUuid() of the entity type and its natural key: the name (services,
 // routes, upstreams), username/custom_id (consumers), upstream id + host:port (targets), the PEM
 // digest (certificates), name + scope ids (plugins); nameless services and routes use their
-// position (the parent service id + position for nested routes).
+// position (the parent service id + position for nested routes). The keys come from ids.h,
+// shared with flattenDeclarative() (flatten.h) so a control plane gives the same ids.
 #include "model/kong/loader.h"
+#include "model/kong/loader_json.h"
 
 #include <algorithm>
 #include <cmath>
@@ -1240,11 +1242,9 @@ void claimIds(std::vector<Draft>& drafts, std::string_view collection, Index& in
   for (size_t i = 0; i < drafts.size(); ++i) {
     auto& d = drafts[i];
     if (d.explicitId) continue;
-    const std::string key = std::string(collection) + ":" + keyOf(d, i);
-    d.value.id = deterministicUuid(key);
-    for (int n = 2; !index.byId.emplace(d.value.id, i).second; ++n) {
-      d.value.id = deterministicUuid(key + "#" + std::to_string(n));
-    }
+    d.value.id = claimGeneratedId(collection, keyOf(d, i), [&](const std::string& id) {
+      return index.byId.emplace(id, i).second;
+    });
   }
 }
 
@@ -1268,18 +1268,17 @@ void Loader::assignIdsAndResolve() {
   claimNames(services_, "services", "name", services, errors_,
              [](const Service& s) -> const std::string& { return s.name; });
   claimIds<ServiceDraft>(services_, "services", services, errors_, [](const ServiceDraft& d, size_t) {
-    return d.value.name.empty() ? "#" + std::to_string(d.position) : "name:" + d.value.name;
+    return serviceIdKey(d.value.name, d.position);
   });
   claimNames(upstreams_, "upstreams", "name", upstreams, errors_,
              [](const Upstream& u) -> const std::string& { return u.name; });
   claimIds<UpstreamDraft>(upstreams_, "upstreams", upstreams, errors_,
                           [](const UpstreamDraft& d, size_t i) {
-                            return d.value.name.empty() ? "#" + std::to_string(i)
-                                                        : "name:" + d.value.name;
+                            return upstreamIdKey(d.value.name, i);
                           });
   claimIds<CertificateDraft>(certificates_, "certificates", certificates, errors_,
                              [](const CertificateDraft& d, size_t) {
-                               return sha256Hex(d.value.cert);
+                               return certificateIdKey(d.value.cert);
                              });
   claimNames(consumers_, "consumers", "username", consumers, errors_,
              [](const Consumer& c) -> const std::string& { return c.username; });
@@ -1287,8 +1286,7 @@ void Loader::assignIdsAndResolve() {
              [](const Consumer& c) -> const std::string& { return c.custom_id; });
   claimIds<ConsumerDraft>(consumers_, "consumers", consumers, errors_,
                           [](const ConsumerDraft& d, size_t) {
-                            return d.value.username.empty() ? "custom_id:" + d.value.custom_id
-                                                            : "username:" + d.value.username;
+                            return consumerIdKey(d.value.username, d.value.custom_id);
                           });
 
   // Routes: their service first (the nested ones inherit it), then ids.
@@ -1303,9 +1301,10 @@ void Loader::assignIdsAndResolve() {
   claimNames(routes_, "routes", "name", routes, errors_,
              [](const Route& r) -> const std::string& { return r.name; });
   claimIds<RouteDraft>(routes_, "routes", routes, errors_, [](const RouteDraft& d, size_t i) {
-    if (!d.value.name.empty()) return "name:" + d.value.name;
-    if (d.parentService >= 0) return d.value.service_id + ":#" + std::to_string(d.position);
-    return "#" + std::to_string(d.position) + ":" + std::to_string(i);
+    return routeIdKey(d.value.name,
+                      d.parentService >= 0 ? std::optional<std::string_view>(d.value.service_id)
+                                           : std::nullopt,
+                      d.position, i);
   });
 
   // Targets: their upstream, then ids, then duplicates per upstream.
@@ -1329,8 +1328,7 @@ void Loader::assignIdsAndResolve() {
   }
   Index targetIds;
   claimIds<TargetDraft>(targets_, "targets", targetIds, errors_, [](const TargetDraft& d, size_t i) {
-    return d.value.upstream_id + ":" + toLower(d.value.host) + ":" + std::to_string(d.value.port) +
-           (d.value.host.empty() ? "#" + std::to_string(i) : "");
+    return targetIdKey(d.value.upstream_id, d.value.host, d.value.port, i);
   });
 
   // SNIs: their certificate, then one name per config.
@@ -1377,8 +1375,7 @@ void Loader::assignIdsAndResolve() {
     }
   }
   claimIds<PluginDraft>(plugins_, "plugins", plugins, errors_, [](const PluginDraft& d, size_t) {
-    return d.value.name + ":" + d.value.service_id + ":" + d.value.route_id + ":" +
-           d.value.consumer_id;
+    return pluginIdKey(d.value.name, d.value.service_id, d.value.route_id, d.value.consumer_id);
   });
 }
 
@@ -1519,6 +1516,18 @@ LoadResult loadDeclarative(std::string_view text) {
       result.errors_.errors.push_back({"", std::move(parseError)});
       return result;
     }
+    return loadDeclarativeJson(root);
+  } catch (const std::exception& e) {
+    result.errors_.errors.push_back({"", std::string("internal error while loading: ") + e.what()});
+  } catch (...) {
+    result.errors_.errors.push_back({"", "internal error while loading"});
+  }
+  return result;
+}
+
+LoadResult loadDeclarativeJson(const nlohmann::json& root) {
+  LoadResult result;
+  try {
     Loader loader(result.errors_.errors);
     Config config = loader.load(root);
     if (!result.errors_.errors.empty()) return result;

@@ -1,4 +1,4 @@
-#include "proxy/stream.h"
+#include "net/stream.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -8,7 +8,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-namespace causeway::proxy {
+namespace causeway::net {
 namespace {
 constexpr auto kAwait = asio::use_awaitable;
 }
@@ -73,4 +73,4 @@ void TlsStream::close() {
   stream_.lowest_layer().close(ignored);
 }
 
-}  // namespace causeway::proxy
+}  // namespace causeway::net

@@ -14,7 +14,7 @@
 #include <span>
 #include <string>
 
-namespace causeway::proxy {
+namespace causeway::net {
 
 class Stream {
  public:
@@ -66,4 +66,4 @@ class TlsStream final : public Stream {
   asio::ssl::stream<asio::ip::tcp::socket> stream_;
 };
 
-}  // namespace causeway::proxy
+}  // namespace causeway::net

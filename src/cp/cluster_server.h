@@ -1,0 +1,35 @@
+// The control plane's end of the sync stream: a mutual-TLS listener (data planes present a
+// certificate from the cluster CA or are refused in the handshake), the WebSocket upgrade, hello
+// (a data plane newer than this CP is refused with the reason), then the first snapshot or delta,
+// and a delta to every data plane after each change. Keeps the registry that
+// /clustering/data-planes shows. Runs on the CP's main thread.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/status.h"
+#include "cp/config_state.h"
+#include "net/tls.h"
+
+namespace causeway::cp {
+
+class ClusterServer {
+ public:
+  ClusterServer(asio::io_context& io, ConfigState& config, net::SslCtxPtr tls);
+  ~ClusterServer();
+  Status listen(const asio::ip::tcp::endpoint& ep);
+  // The config moved to a new revision: send each data plane what it is missing.
+  void configChanged();
+  // /clustering/data-planes entries.
+  nlohmann::json dataPlanes() const;
+  size_t connectedCount() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace causeway::cp

@@ -1,0 +1,133 @@
+#include "cp/config_state.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "model/kong/schema.h"
+#include "sync/protocol.h"
+
+namespace causeway::cp {
+
+using Json = nlohmann::json;
+
+namespace {
+bool isGatewayKind(const std::string& kind) { return model::kong::findSchema(kind) != nullptr; }
+}  // namespace
+
+Status ConfigState::load() {
+  auto dump = store_.dumpAll();
+  if (!dump.isOk()) return dump.status();
+  entities_.clear();
+  for (const auto& r : dump->records) {
+    if (!isGatewayKind(r.kind)) continue;
+    Json body = Json::parse(r.body, nullptr, false);
+    if (body.is_discarded()) continue;
+    entities_.upsert(r.kind, r.id, std::move(body));
+  }
+  revision_ = dump->revision;
+  history_.clear();
+  remember(Step{revision_, entities_.hash(), {}});
+  return Status::ok();
+}
+
+Result<bool> ConfigState::refresh() {
+  bool changed = false;
+  for (;;) {
+    auto changes = store_.changesSince(revision_, 256);
+    if (!changes.isOk()) {
+      if (changes.status().code() == Status::Code::kNotFound) {
+        Status st = load();
+        if (!st.isOk()) return st;
+        return true;
+      }
+      return changes.status();
+    }
+    if (changes->empty()) break;
+    size_t i = 0;
+    auto& list = changes.value();
+    while (i < list.size()) {
+      Step step{list[i].revision, "", {}};
+      for (; i < list.size() && list[i].revision == step.revision; ++i) {
+        const auto& c = list[i];
+        if (!isGatewayKind(c.kind)) continue;
+        step.touched.emplace_back(c.kind, c.id);
+        if (c.deleted) {
+          entities_.erase(c.kind, c.id);
+        } else {
+          Json body = Json::parse(c.body, nullptr, false);
+          if (!body.is_discarded()) entities_.upsert(c.kind, c.id, std::move(body));
+        }
+      }
+      revision_ = step.revision;
+      if (!step.touched.empty()) changed = true;
+      step.hash = entities_.hash();
+      remember(std::move(step));
+    }
+  }
+  return changed;
+}
+
+void ConfigState::remember(Step step) {
+  history_.push_back(std::move(step));
+  while (history_.size() > max_history_) history_.pop_front();
+}
+
+std::shared_ptr<const std::string> ConfigState::snapshotMessage() {
+  if (snapshot_cache_ && snapshot_cache_revision_ == revision_) return snapshot_cache_;
+  Json msg = {{"type", "snapshot"},
+              {"revision", revision_},
+              {"hash", entities_.hash()},
+              {"config", entities_.declarative()}};
+  snapshot_cache_ = std::make_shared<const std::string>(sync::deflateBytes(msg.dump()));
+  snapshot_cache_revision_ = revision_;
+  return snapshot_cache_;
+}
+
+std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
+                                                             const std::string& from_hash) {
+  if (delta_cache_revision_ != revision_) {
+    delta_cache_.clear();
+    delta_cache_revision_ = revision_;
+  }
+  if (auto it = delta_cache_.find(from); it != delta_cache_.end()) return it->second;
+  // Find the step at `from` and check the DP's hash matches what we had then.
+  size_t start = history_.size();
+  for (size_t i = 0; i < history_.size(); ++i) {
+    if (history_[i].revision == from) {
+      start = i;
+      break;
+    }
+    if (history_[i].revision > from) break;
+  }
+  if (start == history_.size() || history_[start].hash != from_hash) return nullptr;
+  std::set<std::pair<std::string, std::string>> touched;
+  for (size_t i = start + 1; i < history_.size(); ++i) {
+    touched.insert(history_[i].touched.begin(), history_[i].touched.end());
+  }
+  Json upserts = Json::array(), deletes = Json::array();
+  for (const auto& [kind, id] : touched) {
+    if (const Json* body = entities_.find(kind, id)) {
+      upserts.push_back({{"kind", kind}, {"body", *body}});
+    } else {
+      deletes.push_back({{"kind", kind}, {"id", id}});
+    }
+  }
+  // Parents before children, so a DP could apply them in order if it ever needs to.
+  auto rank = [](const std::string& kind) {
+    const auto& all = model::kong::entitySchemas();
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i].kind == kind) return i;
+    }
+    return all.size();
+  };
+  std::stable_sort(upserts.begin(), upserts.end(), [&](const Json& a, const Json& b) {
+    return rank(a["kind"].get<std::string>()) < rank(b["kind"].get<std::string>());
+  });
+  Json msg = {{"type", "delta"},       {"from", from},         {"revision", revision_},
+              {"hash", entities_.hash()}, {"upserts", upserts}, {"deletes", deletes}};
+  auto out = std::make_shared<const std::string>(sync::deflateBytes(msg.dump()));
+  delta_cache_[from] = out;
+  return out;
+}
+
+}  // namespace causeway::cp

@@ -1,0 +1,60 @@
+// The control plane's view of the gateway config it serves: the entity set at the store's latest
+// revision, kept current from the store's change log, with a bounded history of which entities
+// each revision touched, so a data plane at an older revision gets only what changed (a delta)
+// and one that is too far behind (or unknown) gets a full snapshot. Encoded messages are cached:
+// fifty data planes at the same revision cost one encoding. Runs on the CP's main thread.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "store/store.h"
+#include "sync/entity_set.h"
+
+namespace causeway::cp {
+
+class ConfigState {
+ public:
+  explicit ConfigState(store::Store& store, size_t history = 4096)
+      : store_(store), max_history_(history) {}
+
+  Status load();     // everything, from dumpAll()
+  // Applies the changes committed since the last call; true if the gateway config changed.
+  Result<bool> refresh();
+
+  int64_t revision() const { return revision_; }
+  std::string hash() const { return entities_.hash(); }
+  const sync::EntitySet& entities() const { return entities_; }
+
+  // The deflated "snapshot" message for the current revision.
+  std::shared_ptr<const std::string> snapshotMessage();
+  // The deflated "delta" message taking a data plane from (`from`, `from_hash`) to the current
+  // revision; nullptr when history does not reach back there or the hash does not match.
+  std::shared_ptr<const std::string> deltaMessage(int64_t from, const std::string& from_hash);
+
+ private:
+  struct Step {
+    int64_t revision;
+    std::string hash;  // of the set after this revision
+    std::vector<std::pair<std::string, std::string>> touched;  // (kind, id)
+  };
+  void remember(Step step);
+
+  store::Store& store_;
+  size_t max_history_;
+  sync::EntitySet entities_;
+  int64_t revision_ = 0;
+  std::deque<Step> history_;
+  std::shared_ptr<const std::string> snapshot_cache_;
+  int64_t snapshot_cache_revision_ = -1;
+  std::map<int64_t, std::shared_ptr<const std::string>> delta_cache_;  // from -> message
+  int64_t delta_cache_revision_ = -1;
+};
+
+}  // namespace causeway::cp

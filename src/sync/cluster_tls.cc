@@ -1,0 +1,53 @@
+#include "sync/cluster_tls.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+namespace causeway::sync {
+namespace {
+
+std::string lastError() {
+  unsigned long e = ERR_get_error();
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+Result<net::SslCtxPtr> make(const std::string& dir, const char* who, bool server) {
+  net::SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()),
+                     net::SslCtxDeleter());
+  if (!ctx) return Status::internal("cannot create a TLS context");
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  const std::string cert = dir + "/" + who + ".crt";
+  const std::string key = dir + "/" + who + ".key";
+  const std::string ca = dir + "/ca.crt";
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert.c_str()) != 1) {
+    return Status::invalidArgument("cannot load cluster certificate " + cert + ": " + lastError());
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Status::invalidArgument("cannot load cluster key " + key + ": " + lastError());
+  }
+  if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+    return Status::invalidArgument(key + " does not match " + cert);
+  }
+  if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
+    return Status::invalidArgument("cannot load cluster CA " + ca + ": " + lastError());
+  }
+  SSL_CTX_set_verify(ctx.get(),
+                     server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER,
+                     nullptr);
+  return ctx;
+}
+
+}  // namespace
+
+Result<net::SslCtxPtr> makeClusterServerContext(const std::string& dir) {
+  return make(dir, "cp", true);
+}
+
+Result<net::SslCtxPtr> makeClusterClientContext(const std::string& dir) {
+  return make(dir, "dp", false);
+}
+
+}  // namespace causeway::sync
