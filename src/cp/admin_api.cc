@@ -143,6 +143,50 @@ void mergePatch(Json& target, const Json& patch) {
   }
 }
 
+// Kong's `url` shorthand of a service: protocol, host, port and path in one field.
+std::vector<model::kong::FieldError> expandServiceUrl(Json& input) {
+  const Json url = input["url"];
+  input.erase("url");
+  if (url.is_null()) return {};
+  for (const char* f : {"protocol", "host", "port", "path"}) {
+    if (input.contains(f) && !input[f].is_null()) {
+      return {{"url", "'url' is a shorthand for protocol, host, port and path: it cannot be "
+                      "combined with '" + std::string(f) + "'"}};
+    }
+  }
+  if (!url.is_string()) return {{"url", "expected a string"}};
+  const std::string url_text = url.get<std::string>();
+  std::string_view u = url_text;
+  size_t scheme_end = u.find("://");
+  if (scheme_end == std::string_view::npos) return {{"url", "missing scheme (http:// or https://)"}};
+  std::string scheme = toLower(u.substr(0, scheme_end));
+  u.remove_prefix(scheme_end + 3);
+  size_t slash = u.find('/');
+  std::string_view authority = u.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : u.substr(slash);
+  std::string host(authority);
+  std::optional<uint64_t> port;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return {{"url", "invalid host"}};
+    host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return {{"url", "invalid host"}};
+      port = parseDecimal(authority.substr(close + 2), 65535);
+      if (!port) return {{"url", "invalid port"}};
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = std::string(authority.substr(0, colon));
+    port = parseDecimal(authority.substr(colon + 1), 65535);
+    if (!port) return {{"url", "invalid port"}};
+  }
+  input["protocol"] = scheme;
+  input["host"] = host;
+  input["port"] = port ? int64_t(*port) : (scheme == "https" ? 443 : 80);
+  if (!path.empty()) input["path"] = std::string(path);
+  return {};
+}
+
 // A request-scoped failure carried out of a store transaction.
 struct Abort {
   std::optional<ApiResponse> response;
@@ -231,6 +275,9 @@ class EntityEndpoints {
                    const std::string& parent_field, const std::string& parent_id, bool create_only,
                    int success_status) {
     model::kong::coerceStrings(s, input);
+    if (s.kind == "services" && input.contains("url")) {
+      if (auto errors = expandServiceUrl(input); !errors.empty()) return schemaViolation(errors);
+    }
     std::optional<Json> sni_names;
     if (s.kind == "certificates" && input.contains("snis")) {
       sni_names = input["snis"];

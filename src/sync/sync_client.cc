@@ -91,11 +91,14 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
   asio::io_context& io;
   SyncClientOptions options;
   Apply apply;
+  std::vector<std::pair<std::string, std::string>> endpoints;  // (host, port), tried in turn
+  size_t current = 0;
   std::string host, port, node_id;
   std::unique_ptr<asio::ssl::context> tls;
   EntitySet entities;
   int64_t revision = 0;
   bool connected = false;
+  bool session_connected = false;
   bool stopped = false;
   std::string last_error;
   std::shared_ptr<WsConnection> conn;
@@ -209,23 +212,29 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
   }
 
   asio::awaitable<Status> session() {
+    host = endpoints[current].first;
+    port = endpoints[current].second;
+    const std::string url = "wss://" + host + ":" + port;
     asio::ip::tcp::resolver resolver(io);
     std::error_code ec;
     auto results = co_await resolver.async_resolve(host, port, asio::redirect_error(kAwait, ec));
     if (ec) co_return Status::unavailable("cannot resolve " + host + ": " + ec.message());
     asio::ip::tcp::socket sock(io);
     co_await asio::async_connect(sock, results, asio::redirect_error(kAwait, ec));
-    if (ec) co_return Status::unavailable("cannot connect to " + options.cp_url + ": " + ec.message());
+    if (ec) co_return Status::unavailable("cannot connect to " + url + ": " + ec.message());
     sock.set_option(asio::ip::tcp::no_delay(true), ec);
     auto stream = std::make_unique<net::TlsStream>(std::move(sock), *tls);
     net::TlsStream* t = stream.get();
     co_await t->handshakeClient(kClusterServerName, true, ec);
-    if (ec) co_return Status::unavailable("TLS handshake with " + options.cp_url + ": " + ec.message());
+    if (ec) co_return Status::unavailable("TLS handshake with " + url + ": " + ec.message());
     auto c = std::make_shared<WsConnection>(std::move(stream), http::WebSocketRole::kClient,
                                             kMaxMessageBytes);
     Status hs = co_await c->handshakeClient(host, kPath);
     if (!hs.isOk()) co_return hs;
     conn = c;
+    connected = true;
+    session_connected = true;
+    spdlog::info("sync: connected to {}", url);
     Json hello = {{"type", "hello"},
                   {"id", node_id},
                   {"hostname", options.hostname},
@@ -266,10 +275,6 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       const std::string type = msg.value("type", "");
       if (type == "heartbeat") continue;
       if (type == "snapshot" || type == "delta") {
-        if (!connected) {
-          connected = true;
-          spdlog::info("sync: connected to {}", options.cp_url);
-        }
         bool resync = false;
         const auto t0 = std::chrono::steady_clock::now();
         Status st = type == "snapshot" ? onSnapshot(msg) : onDelta(msg, resync);
@@ -299,12 +304,16 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
     std::chrono::milliseconds backoff(500);
     asio::steady_timer timer(io);
     while (!stopped) {
+      session_connected = false;
       Status st = co_await session();
+      // A stream that was up and broke: retry soon (maybe another replica); else back off more.
+      if (session_connected) backoff = std::chrono::milliseconds(250);
       connected = false;
       conn.reset();
       if (stopped) break;
       last_error = st.message();
       spdlog::warn("sync: {}; retrying", st.message());
+      current = (current + 1) % endpoints.size();  // the next replica, if there are several
       std::uniform_real_distribution<double> jitter(0.5, 1.5);
       timer.expires_after(std::chrono::milliseconds(long(backoff.count() * jitter(rng))));
       std::error_code ec;
@@ -322,10 +331,17 @@ SyncClient::~SyncClient() { stop(); }
 
 Status SyncClient::start() {
   auto& s = *state_;
-  auto hp = parseUrl(s.options.cp_url);
-  if (!hp.isOk()) return hp.status();
-  s.host = hp->first;
-  s.port = hp->second;
+  std::string_view urls = s.options.cp_url;
+  while (!urls.empty()) {
+    size_t comma = urls.find(',');
+    std::string one(trimOws(urls.substr(0, comma)));
+    urls = comma == std::string_view::npos ? std::string_view() : urls.substr(comma + 1);
+    if (one.empty()) continue;
+    auto hp = parseUrl(one);
+    if (!hp.isOk()) return hp.status();
+    s.endpoints.push_back(hp.value());
+  }
+  if (s.endpoints.empty()) return Status::invalidArgument("--cp is empty");
   if (s.options.data_dir.empty()) return Status::invalidArgument("--data-dir is required with --cp");
   auto id = loadNodeId(s.options.data_dir);
   if (!id.isOk()) return id.status();

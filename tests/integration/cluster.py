@@ -87,11 +87,12 @@ class AdminClient:
 class ControlPlane(Process):
     """`causeway cp` on free ports; SQLite in a temporary directory unless `store` is given."""
 
-    def __init__(self, cert_dir=None, store=None, data_dir=None, extra=(), name="cp"):
+    def __init__(self, cert_dir=None, store=None, data_dir=None, extra=(), name="cp",
+                 cluster_port=None):
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="cw-cp-")
         self.admin_port = free_port()
         self.admin_tls_port = free_port()
-        self.cluster_port = free_port()
+        self.cluster_port = cluster_port or free_port()
         args = [BIN, "cp", "--data-dir", self.data_dir,
                 "--admin-listen", f"127.0.0.1:{self.admin_port}",
                 "--admin-ssl-listen", f"127.0.0.1:{self.admin_tls_port}",

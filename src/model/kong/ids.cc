@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "base/strings.h"
+
 namespace causeway::model::kong {
 namespace {
 
@@ -40,5 +42,57 @@ std::string deterministicUuid(std::string_view key) {
   }
   return out;
 }
+
+std::string claimGeneratedId(std::string_view collection, std::string_view key,
+                             const std::function<bool(const std::string&)>& claim) {
+  std::string full;
+  full.reserve(collection.size() + 1 + key.size());
+  full += collection;
+  full += ':';
+  full += key;
+  std::string id = deterministicUuid(full);
+  for (int n = 2; !claim(id); ++n) id = deterministicUuid(full + "#" + std::to_string(n));
+  return id;
+}
+
+std::string serviceIdKey(std::string_view name, size_t position) {
+  return name.empty() ? "#" + std::to_string(position) : "name:" + std::string(name);
+}
+
+std::string routeIdKey(std::string_view name, std::optional<std::string_view> parentServiceId,
+                       size_t position, size_t index) {
+  if (!name.empty()) return "name:" + std::string(name);
+  if (parentServiceId) return std::string(*parentServiceId) + ":#" + std::to_string(position);
+  return "#" + std::to_string(position) + ":" + std::to_string(index);
+}
+
+std::string upstreamIdKey(std::string_view name, size_t index) {
+  return name.empty() ? "#" + std::to_string(index) : "name:" + std::string(name);
+}
+
+std::string targetIdKey(std::string_view upstreamId, std::string_view host, uint16_t port,
+                        size_t index) {
+  return std::string(upstreamId) + ":" + toLower(host) + ":" + std::to_string(port) +
+         (host.empty() ? "#" + std::to_string(index) : "");
+}
+
+std::string certificateIdKey(std::string_view certPem) { return sha256Hex(certPem); }
+
+std::string consumerIdKey(std::string_view username, std::string_view customId) {
+  return username.empty() ? "custom_id:" + std::string(customId)
+                          : "username:" + std::string(username);
+}
+
+std::string pluginIdKey(std::string_view name, std::string_view serviceId, std::string_view routeId,
+                        std::string_view consumerId) {
+  std::string key(name);
+  for (auto part : {serviceId, routeId, consumerId}) {
+    key += ':';
+    key += part;
+  }
+  return key;
+}
+
+std::string sniIdKey(std::string_view name) { return "name:" + toLower(name); }
 
 }  // namespace causeway::model::kong
