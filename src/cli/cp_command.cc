@@ -37,6 +37,7 @@ struct CpFlags {
   std::string log_level = "info";
   std::string token_name;
   bool token_read_only = false;
+  std::string sync_mode = "delta";
 };
 
 bool isLoopback(const asio::ip::tcp::endpoint& ep) { return ep.address().is_loopback(); }
@@ -62,6 +63,10 @@ int runCp(const CpFlags& f) {
 
   asio::io_context io;
   cp::ConfigState config(store);
+  if (f.sync_mode != "delta" && f.sync_mode != "full") {
+    return fail(Status::invalidArgument("--sync-mode must be delta or full"));
+  }
+  config.setFullSnapshotsOnly(f.sync_mode == "full");
   if (Status st = config.load(); !st.isOk()) return fail(st);
 
   std::unique_ptr<cp::ClusterServer> cluster;
@@ -83,7 +88,8 @@ int runCp(const CpFlags& f) {
   hooks.status = [&] {
     return nlohmann::json{{"configuration_hash", config.hash()},
                           {"config_revision", config.revision()},
-                          {"data_planes_connected", cluster ? cluster->connectedCount() : 0}};
+                          {"data_planes_connected", cluster ? cluster->connectedCount() : 0},
+                          {"snapshot_bytes", config.lastSnapshotBytes()}};
   };
   cp::AdminApi admin(store, hooks);
   cp::ApiServer api(io, [&](const cp::ApiRequest& r) { return admin.handle(r); });
@@ -190,6 +196,10 @@ Run addCpCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--cluster-cert-dir", flags->cluster_cert_dir,
                   "ca.crt, cp.crt and cp.key from `causeway cert init`");
+  cmd->add_option("--sync-mode", flags->sync_mode,
+                  "delta (default), or full: a whole snapshot on every change, as Kong does "
+                  "(for comparisons)")
+      ->capture_default_str();
   auto* migrate = cmd->add_subcommand("migrate", "Apply the store's schema migrations and exit");
   storeFlags(migrate);
   auto* token = cmd->add_subcommand("token", "Admin tokens");

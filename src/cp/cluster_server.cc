@@ -25,6 +25,12 @@ namespace {
 using Json = nlohmann::json;
 constexpr auto kAwait = asio::use_awaitable;
 
+int64_t unixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -43,6 +49,8 @@ struct DataPlane {
   std::string sync_status = "unknown";  // normal | nacked | version_incompatible | disconnected
   std::string last_error;
   double apply_ms = 0;
+  int64_t acked_at_ms = 0;     // wall clock when the last ack arrived (the DP serves it by then)
+  size_t last_message_bytes = 0;
   bool connected = false;
   std::shared_ptr<sync::WsConnection> conn;
 };
@@ -69,6 +77,7 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     }
     if (!msg) msg = config.snapshotMessage();
     dp.conn->sendBinary(*msg);
+    dp.last_message_bytes = msg->size();
     dp.sent_revision = config.revision();
     dp.sent_hash = config.hash();
   }
@@ -187,6 +196,7 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
         cur.revision = msg.value("revision", cur.revision);
         cur.config_hash = msg.value("hash", cur.config_hash);
         cur.apply_ms = msg.value("apply_ms", 0.0);
+        cur.acked_at_ms = unixNowMs();
         cur.sync_status = "normal";
         cur.last_error.clear();
       } else if (type == "nack") {
@@ -261,6 +271,8 @@ Json ClusterServer::dataPlanes() const {
                    {"sync_status", dp.sync_status},
                    {"connected", dp.connected},
                    {"apply_ms", dp.apply_ms},
+                   {"acked_at_ms", dp.acked_at_ms},
+                   {"last_message_bytes", dp.last_message_bytes},
                    {"last_error", dp.last_error}});
   }
   return out;

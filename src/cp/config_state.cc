@@ -85,6 +85,7 @@ std::shared_ptr<const std::string> ConfigState::snapshotMessage() {
 
 std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
                                                              const std::string& from_hash) {
+  if (full_only_) return nullptr;
   if (delta_cache_revision_ != revision_) {
     delta_cache_.clear();
     delta_cache_revision_ = revision_;

@@ -23,6 +23,11 @@ class ConfigState {
  public:
   explicit ConfigState(store::Store& store, size_t history = 4096)
       : store_(store), max_history_(history) {}
+  // Full snapshots on every change, as Kong does (deltaMessage() then always returns nullptr).
+  // For comparison benchmarks; deltas are the default.
+  void setFullSnapshotsOnly(bool on) { full_only_ = on; }
+  // Sizes of the last encoded messages, for /status.
+  size_t lastSnapshotBytes() const { return snapshot_cache_ ? snapshot_cache_->size() : 0; }
 
   Status load();     // everything, from dumpAll()
   // Applies the changes committed since the last call; true if the gateway config changed.
@@ -55,6 +60,7 @@ class ConfigState {
   int64_t snapshot_cache_revision_ = -1;
   std::map<int64_t, std::shared_ptr<const std::string>> delta_cache_;  // from -> message
   int64_t delta_cache_revision_ = -1;
+  bool full_only_ = false;
 };
 
 }  // namespace causeway::cp
