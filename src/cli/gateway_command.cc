@@ -122,8 +122,8 @@ class Gateway {
       so.hostname = host;
       if (const char* v = std::getenv("CAUSEWAY_DP_VERSION")) so.version = v;  // tests only
       sync_ = std::make_unique<sync::SyncClient>(
-          io_, so, [this](const nlohmann::json& doc, const std::string& hash) {
-            return applySynced(doc, hash);
+          io_, so, [this](const model::kong::Config& config, const std::string& hash) {
+            return applySynced(config, hash);
           });
       if (Status st = sync_->start(); !st.isOk()) return fail(st);
       spdlog::info("hybrid mode: syncing from {}", flags_.cp_url);
@@ -165,10 +165,8 @@ class Gateway {
   }
 
   // A config from the control plane (or its saved copy): validate, compile, publish.
-  Status applySynced(const nlohmann::json& doc, const std::string& hash) {
-    auto loaded = model::kong::loadDeclarativeJson(doc);
-    if (!loaded.isOk()) return Status::invalidArgument(loaded.error().message());
-    model::kong::Config config = loaded.takeConfig();
+  Status applySynced(const model::kong::Config& synced, const std::string& hash) {
+    model::kong::Config config = synced;  // the snapshot owns its copy
     config.hash = hash;  // the CP's hash, so /status and the CP agree
     auto snap = gateway::GatewaySnapshot::build(std::move(config), default_cert_);
     if (!snap.isOk()) return snap.status();

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "model/kong/schema.h"
+#include "base/strings.h"
 #include "sync/protocol.h"
 
 namespace causeway::cp {
@@ -74,11 +75,12 @@ void ConfigState::remember(Step step) {
 
 std::shared_ptr<const std::string> ConfigState::snapshotMessage() {
   if (snapshot_cache_ && snapshot_cache_revision_ == revision_) return snapshot_cache_;
-  Json msg = {{"type", "snapshot"},
-              {"revision", revision_},
-              {"hash", entities_.hash()},
-              {"config", entities_.declarative()}};
-  snapshot_cache_ = std::make_shared<const std::string>(sync::deflateBytes(msg.dump()));
+  // Built as text: the bodies are canonical JSON already.
+  std::string msg = "{\"type\":\"snapshot\",\"revision\":" + std::to_string(revision_) +
+                    ",\"hash\":\"" + entities_.hash() + "\",\"config\":";
+  msg += entities_.declarativeText();
+  msg += '}';
+  snapshot_cache_ = std::make_shared<const std::string>(sync::deflateBytes(msg));
   snapshot_cache_revision_ = revision_;
   return snapshot_cache_;
 }
@@ -90,7 +92,6 @@ std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
     delta_cache_.clear();
     delta_cache_revision_ = revision_;
   }
-  if (auto it = delta_cache_.find(from); it != delta_cache_.end()) return it->second;
   // Find the step at `from` and check the DP's hash matches what we had then.
   size_t start = history_.size();
   for (size_t i = 0; i < history_.size(); ++i) {
@@ -101,19 +102,12 @@ std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
     if (history_[i].revision > from) break;
   }
   if (start == history_.size() || history_[start].hash != from_hash) return nullptr;
+  if (auto it = delta_cache_.find(from); it != delta_cache_.end()) return it->second;
   std::set<std::pair<std::string, std::string>> touched;
   for (size_t i = start + 1; i < history_.size(); ++i) {
     touched.insert(history_[i].touched.begin(), history_[i].touched.end());
   }
-  Json upserts = Json::array(), deletes = Json::array();
-  for (const auto& [kind, id] : touched) {
-    if (const Json* body = entities_.find(kind, id)) {
-      upserts.push_back({{"kind", kind}, {"body", *body}});
-    } else {
-      deletes.push_back({{"kind", kind}, {"id", id}});
-    }
-  }
-  // Parents before children, so a DP could apply them in order if it ever needs to.
+  // Parents before children.
   auto rank = [](const std::string& kind) {
     const auto& all = model::kong::entitySchemas();
     for (size_t i = 0; i < all.size(); ++i) {
@@ -121,12 +115,24 @@ std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
     }
     return all.size();
   };
-  std::stable_sort(upserts.begin(), upserts.end(), [&](const Json& a, const Json& b) {
-    return rank(a["kind"].get<std::string>()) < rank(b["kind"].get<std::string>());
-  });
-  Json msg = {{"type", "delta"},       {"from", from},         {"revision", revision_},
-              {"hash", entities_.hash()}, {"upserts", upserts}, {"deletes", deletes}};
-  auto out = std::make_shared<const std::string>(sync::deflateBytes(msg.dump()));
+  std::vector<std::pair<std::string, std::string>> order(touched.begin(), touched.end());
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+  std::string upserts, deletes;
+  for (const auto& [kind, id] : order) {
+    if (const std::string* body = entities_.find(kind, id)) {
+      if (!upserts.empty()) upserts += ',';
+      upserts += "{\"kind\":\"" + jsonEscape(kind) + "\",\"body\":" + *body + "}";
+    } else {
+      if (!deletes.empty()) deletes += ',';
+      deletes += "{\"kind\":\"" + jsonEscape(kind) + "\",\"id\":\"" + jsonEscape(id) + "\"}";
+    }
+  }
+  std::string msg = "{\"type\":\"delta\",\"from\":" + std::to_string(from) +
+                    ",\"revision\":" + std::to_string(revision_) + ",\"hash\":\"" +
+                    entities_.hash() + "\",\"upserts\":[" + upserts + "],\"deletes\":[" +
+                    deletes + "]}";
+  auto out = std::make_shared<const std::string>(sync::deflateBytes(msg));
   delta_cache_[from] = out;
   return out;
 }

@@ -10,15 +10,16 @@ namespace causeway::sync {
 using Json = nlohmann::json;
 
 EntitySet::Digest EntitySet::digestOf(const std::string& kind, const std::string& id,
-                                      const Json& body) {
-  std::string data = kind;
-  data += '\0';
-  data += id;
-  data += '\0';
-  data += body.dump(-1, ' ', false, Json::error_handler_t::replace);
+                                      const std::string& body) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, kind.data(), kind.size() + 1);  // with the terminating NUL as separator
+  EVP_DigestUpdate(ctx, id.data(), id.size() + 1);
+  EVP_DigestUpdate(ctx, body.data(), body.size());
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
   Digest d{};
   std::copy_n(md, d.size(), d.begin());
   return d;
@@ -28,18 +29,23 @@ void EntitySet::toggle(const Digest& d) {
   for (size_t i = 0; i < d.size(); ++i) xor_[i] ^= d[i];
 }
 
-void EntitySet::upsert(const std::string& kind, const std::string& id, Json body) {
-  Digest d = digestOf(kind, id, body);
+void EntitySet::upsert(const std::string& kind, const std::string& id, const Json& body) {
+  Entry e;
+  e.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  auto c = body.find("created_at");
+  if (c != body.end() && c->is_number_integer()) e.created_at = c->get<int64_t>();
+  e.digest = digestOf(kind, id, e.body);
   auto& entries = kinds_[kind];
   auto it = entries.find(id);
   if (it != entries.end()) {
     toggle(it->second.digest);
-    it->second = Entry{std::move(body), d};
+    it->second = std::move(e);
+    toggle(it->second.digest);
   } else {
-    entries.emplace(id, Entry{std::move(body), d});
+    toggle(e.digest);
+    entries.emplace(id, std::move(e));
     ++count_;
   }
-  toggle(d);
 }
 
 void EntitySet::erase(const std::string& kind, const std::string& id) {
@@ -58,11 +64,19 @@ void EntitySet::clear() {
   xor_ = {};
 }
 
-const Json* EntitySet::find(const std::string& kind, const std::string& id) const {
+const std::string* EntitySet::find(const std::string& kind, const std::string& id) const {
   auto k = kinds_.find(kind);
   if (k == kinds_.end()) return nullptr;
   auto it = k->second.find(id);
   return it == k->second.end() ? nullptr : &it->second.body;
+}
+
+void EntitySet::forEach(
+    const std::string& kind,
+    const std::function<void(const std::string&, const std::string&)>& fn) const {
+  auto k = kinds_.find(kind);
+  if (k == kinds_.end()) return;
+  for (const auto& [id, e] : k->second) fn(id, e.body);
 }
 
 std::string EntitySet::hash() const {
@@ -75,23 +89,36 @@ std::string EntitySet::hash() const {
   return out;
 }
 
-Json EntitySet::declarative() const {
-  Json doc = {{"_format_version", "3.0"}};
+std::string EntitySet::declarativeText() const {
+  size_t total = 64;
+  for (const auto& [kind, entries] : kinds_) {
+    for (const auto& [id, e] : entries) total += e.body.size() + 1;
+  }
+  std::string out;
+  out.reserve(total);
+  out += "{\"_format_version\":\"3.0\"";
   for (const auto& [kind, entries] : kinds_) {
     if (entries.empty()) continue;
-    std::vector<const Json*> bodies;
-    bodies.reserve(entries.size());
-    for (const auto& [id, e] : entries) bodies.push_back(&e.body);
-    std::stable_sort(bodies.begin(), bodies.end(), [](const Json* a, const Json* b) {
-      auto ca = a->value("created_at", int64_t(0)), cb = b->value("created_at", int64_t(0));
-      return ca < cb;  // ties keep id order (the map's)
-    });
-    Json list = Json::array();
-    for (const Json* b : bodies) list.push_back(*b);
-    doc[kind] = std::move(list);
+    std::vector<const Entry*> list;
+    list.reserve(entries.size());
+    for (const auto& [id, e] : entries) list.push_back(&e);
+    // Ties keep id order (the map's).
+    std::stable_sort(list.begin(), list.end(),
+                     [](const Entry* a, const Entry* b) { return a->created_at < b->created_at; });
+    out += ",\"";
+    out += kind;  // collection names are plain identifiers
+    out += "\":[";
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i) out += ',';
+      out += list[i]->body;
+    }
+    out += ']';
   }
-  return doc;
+  out += '}';
+  return out;
 }
+
+Json EntitySet::declarative() const { return Json::parse(declarativeText()); }
 
 bool EntitySet::assign(const Json& doc) {
   if (!doc.is_object()) return false;

@@ -17,8 +17,14 @@ Status saveSnapshot(const std::string& data_dir, const SavedSnapshot& snap) {
   if (::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::ioError("cannot create " + data_dir + ": " + std::strerror(errno));
   }
-  Json doc = {{"revision", snap.revision}, {"hash", snap.hash}, {"config", snap.config}};
-  std::string text = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string text;
+  if (!snap.config_text.empty()) {
+    text = "{\"revision\":" + std::to_string(snap.revision) + ",\"hash\":" + Json(snap.hash).dump() +
+           ",\"config\":" + snap.config_text + "}";
+  } else {
+    Json doc = {{"revision", snap.revision}, {"hash", snap.hash}, {"config", snap.config}};
+    text = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
   const std::string path = snapshotPath(data_dir);
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

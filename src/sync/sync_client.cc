@@ -9,6 +9,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/ssl/context.hpp>
@@ -17,11 +18,13 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "base/strings.h"
 #include "sync/cluster_tls.h"
 #include "sync/entity_set.h"
+#include "sync/kong_config_builder.h"
 #include "sync/protocol.h"
 #include "sync/snapshot_file.h"
 #include "sync/ws_connection.h"
@@ -96,26 +99,50 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
   std::string host, port, node_id;
   std::unique_ptr<asio::ssl::context> tls;
   EntitySet entities;
+  KongConfigBuilder builder;
   int64_t revision = 0;
   bool connected = false;
   bool session_connected = false;
   bool stopped = false;
   std::string last_error;
   std::shared_ptr<WsConnection> conn;
+  bool pending_save = false;
+  bool save_scheduled = false;
   std::mt19937 rng{std::random_device{}()};
 
   State(asio::io_context& i, SyncClientOptions o, Apply a)
       : io(i), options(std::move(o)), apply(std::move(a)) {}
 
-  // Validates and publishes the current entity set; on success persists it.
+  // Publishes the builder's config; on success remembers the set for saving.
   Status publish(const std::string& hash, int64_t rev) {
-    Json doc = entities.declarative();
-    Status st = apply(doc, hash);
+    Status st = apply(builder.config(), hash);
     if (!st.isOk()) return st;
     revision = rev;
-    Status saved = saveSnapshot(options.data_dir, SavedSnapshot{rev, hash, std::move(doc)});
-    if (!saved.isOk()) spdlog::warn("sync: cannot persist the snapshot: {}", saved.message());
+    pending_save = true;
     return Status::ok();
+  }
+
+  // Called after the ack was queued, so the ack goes out first. Saves are coalesced: at most one
+  // per second, of the newest set.
+  void schedulePersist() {
+    if (!pending_save || save_scheduled) return;
+    save_scheduled = true;
+    auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(1));
+    timer->async_wait([self = shared_from_this(), timer](std::error_code) {
+      self->save_scheduled = false;
+      self->persistNow();
+    });
+  }
+
+  void persistNow() {
+    if (!pending_save) return;
+    pending_save = false;
+    SavedSnapshot snap;
+    snap.revision = revision;
+    snap.hash = entities.hash();
+    snap.config_text = entities.declarativeText();
+    Status saved = saveSnapshot(options.data_dir, snap);
+    if (!saved.isOk()) spdlog::warn("sync: cannot persist the snapshot: {}", saved.message());
   }
 
   void sendJson(const Json& j) {
@@ -134,7 +161,13 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       entities = std::move(previous);
       return Status::invalidArgument("snapshot hash mismatch");
     }
-    Status st = publish(hash, rev);
+    KongConfigBuilder fresh;
+    Status st = fresh.reset(msg["config"]);
+    if (st.isOk()) {
+      std::swap(builder, fresh);
+      st = publish(hash, rev);
+      if (!st.isOk()) std::swap(builder, fresh);
+    }
     if (!st.isOk()) entities = std::move(previous);
     return st;
   }
@@ -154,9 +187,11 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       std::optional<Json> before;
     };
     std::vector<Undo> undo;
+    KongConfigBuilder::Touched touched;
     auto remember = [&](const std::string& kind, const std::string& id) {
-      const Json* cur = entities.find(kind, id);
-      undo.push_back({kind, id, cur ? std::optional<Json>(*cur) : std::nullopt});
+      const std::string* cur = entities.find(kind, id);
+      undo.push_back({kind, id, cur ? std::optional<Json>(Json::parse(*cur)) : std::nullopt});
+      touched.emplace_back(kind, id);
     };
     auto rollback = [&] {
       for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
@@ -188,7 +223,12 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       resync = true;
       return Status::invalidArgument("hash mismatch after delta");
     }
-    Status st = publish(hash, rev);
+    Status st = builder.apply(entities, touched);
+    if (st.isOk()) {
+      st = publish(hash, rev);
+      if (!st.isOk()) builder.rollback();
+      builder.forgetPrevious();
+    }
     if (!st.isOk()) rollback();
     return st;
   }
@@ -287,6 +327,7 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
           last_error.clear();
           sendJson({{"type", "ack"}, {"revision", rev}, {"hash", entities.hash()},
                     {"apply_ms", ms}});
+          schedulePersist();
         } else {
           spdlog::warn("sync: refused {} revision {}: {}", type, rev, st.message());
           last_error = st.message();
@@ -353,7 +394,8 @@ Status SyncClient::start() {
   auto saved = loadSnapshot(s.options.data_dir);
   if (saved.isOk()) {
     if (s.entities.assign(saved->config) && s.entities.hash() == saved->hash) {
-      Status st = s.apply(saved->config, saved->hash);
+      Status st = s.builder.reset(saved->config);
+      if (st.isOk()) st = s.apply(s.builder.config(), saved->hash);
       if (st.isOk()) {
         s.revision = saved->revision;
         spdlog::info("sync: serving the saved snapshot (revision {}) until the control plane "
@@ -374,6 +416,7 @@ Status SyncClient::start() {
 }
 
 void SyncClient::stop() {
+  state_->persistNow();  // a save still waiting for its timer
   state_->stopped = true;
   if (state_->conn) state_->conn->abort();
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "model/kong/entities.h"
 
 namespace causeway::sync {
 
@@ -28,8 +29,9 @@ struct SyncClientOptions {
 
 class SyncClient {
  public:
-  // `doc` is the declarative document; `hash` the CP's hash for it.
-  using Apply = std::function<Status(const nlohmann::json& doc, const std::string& hash)>;
+  // Publishes a validated config; `hash` is the CP's hash for it. An error is nacked and the
+  // previous config kept.
+  using Apply = std::function<Status(const model::kong::Config& config, const std::string& hash)>;
 
   SyncClient(asio::io_context& io, SyncClientOptions options, Apply apply);
   ~SyncClient();

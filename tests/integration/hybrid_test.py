@@ -66,6 +66,7 @@ class HybridTest(GatewayCase):
             self.assertEqual(dp.request("/cached")[0], 200)
         # Data plane restarted while the CP is down: it serves its saved snapshot.
         saved = os.path.join(dp.data_dir, "gateway-snapshot.json")
+        wait_until(lambda: os.path.exists(saved), what="snapshot saved")
         self.assertEqual(os.stat(saved).st_mode & 0o777, 0o600)
         dp.stop()
         dp2 = self.own(HybridGateway(cp.cluster_url, self.certs, data_dir=dp.data_dir))

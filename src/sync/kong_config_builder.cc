@@ -1,0 +1,191 @@
+#include "sync/kong_config_builder.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "model/kong/loader_json.h"
+
+namespace causeway::sync {
+namespace {
+
+using Json = nlohmann::json;
+using model::kong::Config;
+
+Json parse(const std::string* text) {
+  if (!text) return Json();
+  Json j = Json::parse(*text, nullptr, false);
+  return j.is_discarded() ? Json() : j;
+}
+
+std::string refId(const Json& body, const char* field) {
+  if (!body.is_object()) return {};
+  auto it = body.find(field);
+  if (it == body.end() || !it->is_object()) return {};
+  auto id = it->find("id");
+  return id != it->end() && id->is_string() ? id->get<std::string>() : std::string();
+}
+
+template <class T>
+void eraseById(std::vector<T>& v, const std::string& id) {
+  v.erase(std::remove_if(v.begin(), v.end(), [&](const T& e) { return e.id == id; }), v.end());
+}
+
+// A small declarative document: the entity and the entities it refers to.
+class MiniDoc {
+ public:
+  explicit MiniDoc(const EntitySet& set) : set_(set) { doc_["_format_version"] = "3.0"; }
+  void add(const std::string& kind, const std::string& id) {
+    if (id.empty() || !seen_.insert(kind + "/" + id).second) return;
+    Json body = parse(set_.find(kind, id));
+    if (body.is_object()) doc_[kind].push_back(std::move(body));
+  }
+  void addBody(const std::string& kind, Json body) { doc_[kind].push_back(std::move(body)); }
+  Result<Config> load() const {
+    auto r = model::kong::loadDeclarativeJson(doc_);
+    if (!r.isOk()) return Status::invalidArgument(r.error().message());
+    return r.takeConfig();
+  }
+
+ private:
+  const EntitySet& set_;
+  Json doc_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+Status KongConfigBuilder::reset(const EntitySet& set) { return reset(set.declarative()); }
+
+Status KongConfigBuilder::reset(const nlohmann::json& doc) {
+  auto r = model::kong::loadDeclarativeJson(doc);
+  if (!r.isOk()) return Status::invalidArgument(r.error().message());
+  config_ = r.takeConfig();
+  return Status::ok();
+}
+
+Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
+  // What to reload, by the unit the Config holds: targets live in their upstream, snis in their
+  // certificate.
+  std::set<std::string> services, routes, upstreams, certificates, consumers, plugins;
+  for (const auto& [kind, id] : touched) {
+    if (kind == "services") services.insert(id);
+    else if (kind == "routes") routes.insert(id);
+    else if (kind == "upstreams") upstreams.insert(id);
+    else if (kind == "certificates") certificates.insert(id);
+    else if (kind == "consumers") consumers.insert(id);
+    else if (kind == "plugins") plugins.insert(id);
+    else if (kind == "targets" || kind == "snis") {
+      const char* parentField = kind == "targets" ? "upstream" : "certificate";
+      auto& parents = kind == "targets" ? upstreams : certificates;
+      std::string parent = refId(parse(set.find(kind, id)), parentField);
+      if (!parent.empty()) parents.insert(parent);
+      // A deleted child: find its parent in the current Config.
+      if (kind == "targets") {
+        for (const auto& u : config_.upstreams) {
+          for (const auto& t : u.targets) {
+            if (t.id == id) upstreams.insert(u.id);
+          }
+        }
+      } else if (parent.empty()) {
+        // A deleted sni: the Config keeps names, not sni ids, so rebuild every certificate.
+        for (const auto& c : config_.certificates) certificates.insert(c.id);
+      }
+    }
+  }
+
+  Config next = config_;
+  MiniDoc doc(set);
+  size_t loaded = 0;
+  for (const auto& id : services) {
+    eraseById(next.services, id);
+    if (set.find("services", id)) doc.add("services", id), ++loaded;
+  }
+  for (const auto& id : routes) {
+    eraseById(next.routes, id);
+    if (const std::string* body = set.find("routes", id)) {
+      doc.add("services", refId(parse(body), "service"));
+      doc.add("routes", id);
+      ++loaded;
+    }
+  }
+  for (const auto& id : upstreams) {
+    eraseById(next.upstreams, id);
+    if (!set.find("upstreams", id)) continue;
+    doc.add("upstreams", id);
+    set.forEach("targets", [&](const std::string& tid, const std::string& body) {
+      if (refId(parse(&body), "upstream") == id) doc.add("targets", tid);
+    });
+    ++loaded;
+  }
+  for (const auto& id : certificates) {
+    eraseById(next.certificates, id);
+    if (!set.find("certificates", id)) continue;
+    doc.add("certificates", id);
+    set.forEach("snis", [&](const std::string& sid, const std::string& body) {
+      if (refId(parse(&body), "certificate") == id) doc.add("snis", sid);
+    });
+    ++loaded;
+  }
+  for (const auto& id : consumers) {
+    eraseById(next.consumers, id);
+    if (set.find("consumers", id)) doc.add("consumers", id), ++loaded;
+  }
+  for (const auto& id : plugins) {
+    eraseById(next.plugins, id);
+    if (const std::string* text = set.find("plugins", id)) {
+      Json body = parse(text);
+      doc.add("services", refId(body, "service"));
+      doc.add("routes", refId(body, "route"));
+      doc.add("consumers", refId(body, "consumer"));
+      doc.add("plugins", id);
+      ++loaded;
+    }
+  }
+  if (loaded > 0) {
+    auto part = doc.load();
+    if (!part.isOk()) return part.status();
+    // Take only what was asked for: referenced entities came along to resolve references.
+    for (auto& s : part->services) {
+      if (services.count(s.id)) next.services.push_back(std::move(s));
+    }
+    for (auto& r : part->routes) {
+      if (routes.count(r.id)) next.routes.push_back(std::move(r));
+    }
+    for (auto& u : part->upstreams) {
+      if (upstreams.count(u.id)) next.upstreams.push_back(std::move(u));
+    }
+    for (auto& c : part->certificates) {
+      if (certificates.count(c.id)) next.certificates.push_back(std::move(c));
+    }
+    for (auto& c : part->consumers) {
+      if (consumers.count(c.id)) next.consumers.push_back(std::move(c));
+    }
+    for (auto& p : part->plugins) {
+      if (plugins.count(p.id)) next.plugins.push_back(std::move(p));
+    }
+  }
+  // Route order as a full load gives it: created_at, then id.
+  if (!routes.empty()) {
+    std::map<std::string, int64_t> created;
+    for (const auto& r : next.routes) {
+      Json body = parse(set.find("routes", r.id));
+      created[r.id] = body.is_object() && body.contains("created_at") &&
+                              body["created_at"].is_number_integer()
+                          ? body["created_at"].get<int64_t>()
+                          : 0;
+    }
+    std::sort(next.routes.begin(), next.routes.end(),
+              [&](const model::kong::Route& a, const model::kong::Route& b) {
+                int64_t ca = created[a.id], cb = created[b.id];
+                return ca != cb ? ca < cb : a.id < b.id;
+              });
+    for (size_t i = 0; i < next.routes.size(); ++i) next.routes[i].order = i;
+  }
+  previous_ = std::move(config_);
+  config_ = std::move(next);
+  return Status::ok();
+}
+
+}  // namespace causeway::sync
