@@ -107,6 +107,9 @@ std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
   for (size_t i = start + 1; i < history_.size(); ++i) {
     touched.insert(history_[i].touched.begin(), history_[i].touched.end());
   }
+  // Most of a large set changed (a DP that starts empty, a bulk import): the snapshot is as big,
+  // and one encoding of it serves every data plane.
+  if (touched.size() > 1000 && touched.size() * 2 > entities_.size()) return nullptr;
   // Parents before children.
   auto rank = [](const std::string& kind) {
     const auto& all = model::kong::entitySchemas();

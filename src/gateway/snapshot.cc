@@ -1,5 +1,7 @@
 #include "gateway/snapshot.h"
 
+#include <unordered_set>
+
 #include <openssl/crypto.h>
 
 #include <cstdio>
@@ -74,14 +76,22 @@ Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(
   s->config_ = std::make_unique<model::kong::Config>(std::move(config));
   model::kong::Config& cfg = *s->config_;
 
-  // Routes of disabled services do not exist for the router (Kong).
-  std::vector<model::kong::Route> active;
-  for (auto& r : cfg.routes) {
-    const auto* svc = r.service_id.empty() ? nullptr : cfg.findService(r.service_id);
-    if (svc && !svc->enabled) continue;
-    active.push_back(std::move(r));
+  // Routes of disabled services do not exist for the router (Kong). Hash lookups: a linear
+  // findService per route made 10k routes x 1k services cost 60 ms.
+  std::unordered_set<std::string_view> disabled;
+  for (const auto& svc : cfg.services) {
+    if (!svc.enabled) disabled.insert(svc.id);
   }
-  cfg.routes = std::move(active);
+  if (!disabled.empty()) {
+    std::vector<model::kong::Route> active;
+    for (auto& r : cfg.routes) {
+      if (!r.service_id.empty() && disabled.count(r.service_id)) continue;
+      active.push_back(std::move(r));
+    }
+    cfg.routes = std::move(active);
+  }
+  std::unordered_map<std::string_view, const model::kong::Upstream*> upstream_by_name;
+  for (const auto& u : cfg.upstreams) upstream_by_name.emplace(u.name, &u);
 
   for (const auto& svc : cfg.services) {
     proxy::Cluster c;
@@ -93,7 +103,8 @@ Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(
     c.connect_timeout_ms = svc.connect_timeout_ms;
     c.read_timeout_ms = svc.read_timeout_ms;
     c.write_timeout_ms = svc.write_timeout_ms;
-    if (const auto* up = cfg.findUpstreamByName(svc.host)) {
+    auto found = upstream_by_name.find(svc.host);
+    if (const auto* up = found == upstream_by_name.end() ? nullptr : found->second) {
       switch (up->algorithm) {
         case model::kong::LbAlgorithm::kRoundRobin:
           c.algorithm = proxy::LbAlgorithm::kRoundRobin;

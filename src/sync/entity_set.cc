@@ -71,6 +71,13 @@ const std::string* EntitySet::find(const std::string& kind, const std::string& i
   return it == k->second.end() ? nullptr : &it->second.body;
 }
 
+int64_t EntitySet::createdAt(const std::string& kind, const std::string& id) const {
+  auto k = kinds_.find(kind);
+  if (k == kinds_.end()) return 0;
+  auto it = k->second.find(id);
+  return it == k->second.end() ? 0 : it->second.created_at;
+}
+
 void EntitySet::forEach(
     const std::string& kind,
     const std::function<void(const std::string&, const std::string&)>& fn) const {

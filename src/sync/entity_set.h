@@ -25,6 +25,8 @@ class EntitySet {
 
   // The canonical text of an entity, or nullptr.
   const std::string* find(const std::string& kind, const std::string& id) const;
+  // The entity's created_at (0 when absent or not an integer), for ordering without parsing.
+  int64_t createdAt(const std::string& kind, const std::string& id) const;
   void forEach(const std::string& kind,
                const std::function<void(const std::string& id, const std::string& body)>& fn) const;
   size_t size() const { return count_; }

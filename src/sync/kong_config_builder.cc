@@ -66,6 +66,17 @@ Status KongConfigBuilder::reset(const nlohmann::json& doc) {
 }
 
 Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
+  // A large delta (the first sync after an empty start, a bulk import) is cheaper loaded whole.
+  if (touched.size() * 4 > set.size()) {
+    Config before = std::move(config_);
+    Status st = reset(set);
+    if (!st.isOk()) {
+      config_ = std::move(before);
+      return st;
+    }
+    previous_ = std::move(before);
+    return Status::ok();
+  }
   // What to reload, by the unit the Config holds: targets live in their upstream, snis in their
   // certificate.
   std::set<std::string> services, routes, upstreams, certificates, consumers, plugins;
@@ -168,19 +179,20 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
   }
   // Route order as a full load gives it: created_at, then id.
   if (!routes.empty()) {
-    std::map<std::string, int64_t> created;
-    for (const auto& r : next.routes) {
-      Json body = parse(set.find("routes", r.id));
-      created[r.id] = body.is_object() && body.contains("created_at") &&
-                              body["created_at"].is_number_integer()
-                          ? body["created_at"].get<int64_t>()
-                          : 0;
+    // Sort keys computed once (created_at from the set's index), then the routes permuted.
+    std::vector<std::pair<int64_t, size_t>> keys;
+    keys.reserve(next.routes.size());
+    for (size_t i = 0; i < next.routes.size(); ++i) {
+      keys.emplace_back(set.createdAt("routes", next.routes[i].id), i);
     }
-    std::sort(next.routes.begin(), next.routes.end(),
-              [&](const model::kong::Route& a, const model::kong::Route& b) {
-                int64_t ca = created[a.id], cb = created[b.id];
-                return ca != cb ? ca < cb : a.id < b.id;
-              });
+    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return next.routes[a.second].id < next.routes[b.second].id;
+    });
+    std::vector<model::kong::Route> sorted;
+    sorted.reserve(next.routes.size());
+    for (const auto& k : keys) sorted.push_back(std::move(next.routes[k.second]));
+    next.routes = std::move(sorted);
     for (size_t i = 0; i < next.routes.size(); ++i) next.routes[i].order = i;
   }
   previous_ = std::move(config_);
