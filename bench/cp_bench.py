@@ -108,6 +108,7 @@ def run_mode(mode, certs, app):
         # Propagation: one change, then wait for every DP's ack of the new revision.
         prop_ms = []
         bytes_per_change = []
+        delta_apply_ms = []
         changes = CHANGES if mode == "delta" else CHANGES_FULL
         for i in range(changes):
             t0_ms = time.time() * 1000
@@ -117,6 +118,7 @@ def run_mode(mode, certs, app):
             revision = max(p["revision"] for p in planes)
             prop_ms.append(max(p["acked_at_ms"] for p in planes) - t0_ms)
             bytes_per_change.append(statistics.median(p["last_message_bytes"] for p in planes))
+            delta_apply_ms += [p["apply_ms"] for p in planes]
         # Every data plane really serves the last change.
         last = f"/bench/{mode}/{changes - 1}"
         served = sum(1 for dp in dps
@@ -131,6 +133,8 @@ def run_mode(mode, certs, app):
                 "propagation_ms_p50": statistics.median(prop_ms),
                 "propagation_ms_p99": pct(prop_ms, 99),
                 "bytes_per_change": statistics.median(bytes_per_change),
+                "change_apply_ms_median": statistics.median(delta_apply_ms),
+                "change_apply_ms_p99": pct(delta_apply_ms, 99),
                 "served_by": served, "cp_rss_mb": cp_rss, "dp_rss_mb_median": dp_rss}
     finally:
         for p in reversed(procs):
@@ -154,6 +158,8 @@ def main():
             ("change -> all DPs serving p50 (ms)", "propagation_ms_p50"),
             ("change -> all DPs serving p99 (ms)", "propagation_ms_p99"),
             ("bytes sent per DP per change", "bytes_per_change"),
+            ("DP apply of one change, median (ms)", "change_apply_ms_median"),
+            ("DP apply of one change, p99 (ms)", "change_apply_ms_p99"),
             ("full snapshot on the wire (bytes)", "snapshot_bytes"),
             ("config as JSON (bytes)", "config_json_bytes"),
             ("DP apply of the full snapshot, median (ms)", "dp_apply_ms_median"),

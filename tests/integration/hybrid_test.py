@@ -16,10 +16,15 @@ from harness import DemoApp, GatewayCase, free_port, wait_until
 
 
 class HybridTest(GatewayCase):
+    store = None  # SQLite; the PostgreSQL variant below sets a URI
+
     @classmethod
     def setUpClass(cls):
         cls.certs = cert_init(os.path.join(tempfile.mkdtemp(prefix="cw-certs-"), "cluster"))
         cls.app = cls.start(DemoApp("hybrid"))
+
+    def control_plane(self, **kw):
+        return ControlPlane(cert_dir=self.certs, store=self.store, **kw)
 
     def add_service(self, cp, name, path):
         status, body = cp.api.post("/services", {"name": name,
@@ -29,7 +34,7 @@ class HybridTest(GatewayCase):
         self.assertEqual(status, 201, body)
 
     def test_api_changes_reach_the_traffic(self):
-        cp = self.own(ControlPlane(cert_dir=self.certs))
+        cp = self.own(self.control_plane())
         dp = self.own(HybridGateway(cp.cluster_url, self.certs))
         wait_until(lambda: len(cp.data_planes()) == 1 and cp.data_planes()[0]["connected"],
                    what="data plane registered")
@@ -55,7 +60,7 @@ class HybridTest(GatewayCase):
 
     def test_cp_down_dp_keeps_serving_and_restarts_from_cache(self):
         data = tempfile.mkdtemp(prefix="cw-cpdata-")
-        cp = ControlPlane(cert_dir=self.certs, data_dir=data)
+        cp = self.control_plane(data_dir=data)
         self.addCleanup(cp.stop)
         self.add_service(cp, "cached", "/cached")
         dp = self.own(HybridGateway(cp.cluster_url, self.certs))
@@ -72,8 +77,7 @@ class HybridTest(GatewayCase):
         dp2 = self.own(HybridGateway(cp.cluster_url, self.certs, data_dir=dp.data_dir))
         wait_serving(dp2, "/cached", timeout=10)
         # The CP comes back on the same address: the data plane reconnects and follows changes.
-        cp2 = self.own(ControlPlane(cert_dir=self.certs, data_dir=data,
-                                    cluster_port=cp.cluster_port))
+        cp2 = self.own(self.control_plane(data_dir=data, cluster_port=cp.cluster_port))
         self.add_service(cp2, "later", "/later")
         wait_serving(dp2, "/later", timeout=30)
         self.assertEqual(dp2.request("/cached")[0], 200)
@@ -138,6 +142,23 @@ class HybridTest(GatewayCase):
         wait_until(lambda: cp.data_planes() and
                    cp.data_planes()[0]["sync_status"] == "version_incompatible", what="refusal")
         wait_until(lambda: "newer than control plane" in dp.output(), what="reason logged by DP")
+
+
+class PostgresHybridTest(GatewayCase):
+    """The store-independent hybrid cases again, with the CP on PostgreSQL."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = Postgres()
+        cls.addClassCleanup(cls.pg.stop)
+        HybridTest.setUpClass.__func__(cls)
+
+    store = property(lambda self: self.pg.uri)
+    control_plane = HybridTest.control_plane
+    add_service = HybridTest.add_service
+    test_api_changes_reach_the_traffic = HybridTest.test_api_changes_reach_the_traffic
+    test_cp_down_dp_keeps_serving_and_restarts_from_cache = \
+        HybridTest.test_cp_down_dp_keeps_serving_and_restarts_from_cache
 
 
 class ReplicaTest(GatewayCase):
