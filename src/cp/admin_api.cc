@@ -40,21 +40,6 @@ int64_t nowSeconds() {
       .count();
 }
 
-std::string newUuid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[b[i] >> 4];
-    out += hex[b[i] & 15];
-  }
-  return out;
-}
-
 std::vector<std::string> splitPath(std::string_view path) {
   std::vector<std::string> out;
   while (!path.empty()) {
@@ -300,7 +285,7 @@ class EntityEndpoints {
       }
       id = toLower(input["id"].get<std::string>());
     } else {
-      id = newUuid();
+      id = model::kong::randomUuid();
     }
     input["id"] = id;
     const int64_t now = nowSeconds();
@@ -403,7 +388,7 @@ class EntityEndpoints {
       if (!st.isOk()) return st;
     }
     for (const auto& name : wanted) {
-      Json sni = {{"id", newUuid()}, {"name", name}, {"certificate", {{"id", cert_id}}},
+      Json sni = {{"id", model::kong::randomUuid()}, {"name", name}, {"certificate", {{"id", cert_id}}},
                   {"created_at", now}, {"updated_at", now}};
       model::kong::fillDefaults(sniSchema, sni);
       auto errors = model::kong::validateEntity(sniSchema, sni);
@@ -555,7 +540,7 @@ Result<std::string> AdminApi::createToken(store::Store& store, const std::string
     token += hex[c & 15];
   }
   const std::string hash = model::kong::sha256Hex(token);
-  Json body = {{"id", newUuid()},
+  Json body = {{"id", model::kong::randomUuid()},
                {"name", name},
                {"role", role == Role::kReadOnly ? "read-only" : "read-write"},
                {"token_hash", hash},

@@ -22,6 +22,7 @@
 #include <random>
 
 #include "base/strings.h"
+#include "model/kong/ids.h"
 #include "sync/cluster_tls.h"
 #include "sync/entity_set.h"
 #include "sync/kong_config_builder.h"
@@ -59,21 +60,6 @@ Result<std::pair<std::string, std::string>> parseUrl(const std::string& url) {
   return std::make_pair(host, port);
 }
 
-std::string randomUuid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[b[i] >> 4];
-    out += hex[b[i] & 15];
-  }
-  return out;
-}
-
 // The DP's id survives restarts (Kong's node_id file).
 Result<std::string> loadNodeId(const std::string& data_dir) {
   ::mkdir(data_dir.c_str(), 0700);
@@ -81,7 +67,7 @@ Result<std::string> loadNodeId(const std::string& data_dir) {
   std::ifstream in(path);
   std::string id;
   if (in && std::getline(in, id) && id.size() == 36) return id;
-  id = randomUuid();
+  id = model::kong::randomUuid();
   std::ofstream out(path, std::ios::trunc);
   out << id << "\n";
   if (!out) return Status::ioError("cannot write " + path);

@@ -1,5 +1,7 @@
 #include "model/kong/ids.h"
 
+#include <openssl/rand.h>
+
 #include <openssl/sha.h>
 
 #include <array>
@@ -94,5 +96,20 @@ std::string pluginIdKey(std::string_view name, std::string_view serviceId, std::
 }
 
 std::string sniIdKey(std::string_view name) { return "name:" + toLower(name); }
+
+std::string randomUuid() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[b[i] >> 4];
+    out += hex[b[i] & 15];
+  }
+  return out;
+}
 
 }  // namespace causeway::model::kong

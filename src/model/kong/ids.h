@@ -15,6 +15,8 @@ std::string sha256Hex(std::string_view data);
 // A UUID-formatted id (version 5 and RFC 4122 variant bits set) derived from SHA-256 of `key`, so
 // the same entity in the same file always gets the same id.
 std::string deterministicUuid(std::string_view key);
+// A random version-4 UUID (OpenSSL's RNG), for entities created through the Admin API and node ids.
+std::string randomUuid();
 
 // The id of an entity declared without one: deterministicUuid(collection + ":" + key). When
 // `claim` refuses it (the id is taken), the key is suffixed "#2", "#3", ... until one is accepted.
