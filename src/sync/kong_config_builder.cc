@@ -32,6 +32,22 @@ void eraseById(std::vector<T>& v, const std::string& id) {
   v.erase(std::remove_if(v.begin(), v.end(), [&](const T& e) { return e.id == id; }), v.end());
 }
 
+// Sort keys computed once (created_at from the set's index), then the entities permuted.
+template <class T>
+void sortLikeFullLoad(std::vector<T>& v, const EntitySet& set, const std::string& kind) {
+  std::vector<std::pair<int64_t, size_t>> keys;
+  keys.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i) keys.emplace_back(set.createdAt(kind, v[i].id), i);
+  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return v[a.second].id < v[b.second].id;
+  });
+  std::vector<T> sorted;
+  sorted.reserve(v.size());
+  for (const auto& k : keys) sorted.push_back(std::move(v[k.second]));
+  v = std::move(sorted);
+}
+
 // A small declarative document: the entity and the entities it refers to.
 class MiniDoc {
  public:
@@ -125,9 +141,15 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
     eraseById(next.upstreams, id);
     if (!set.find("upstreams", id)) continue;
     doc.add("upstreams", id);
+    // Targets in the order a full load sees them (created_at, then id): it is the balancer's.
+    std::vector<std::pair<int64_t, std::string>> targets;
     set.forEach("targets", [&](const std::string& tid, const std::string& body) {
-      if (refId(parse(&body), "upstream") == id) doc.add("targets", tid);
+      if (refId(parse(&body), "upstream") == id) {
+        targets.emplace_back(set.createdAt("targets", tid), tid);
+      }
     });
+    std::sort(targets.begin(), targets.end());
+    for (const auto& t : targets) doc.add("targets", t.second);
     ++loaded;
   }
   for (const auto& id : certificates) {
@@ -177,24 +199,17 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
       if (plugins.count(p.id)) next.plugins.push_back(std::move(p));
     }
   }
-  // Route order as a full load gives it: created_at, then id.
+  // The order a full load gives every collection (created_at, then id): route order decides
+  // routing ties, and the rest keeps the Config identical to a full load.
+  if (!services.empty()) sortLikeFullLoad(next.services, set, "services");
   if (!routes.empty()) {
-    // Sort keys computed once (created_at from the set's index), then the routes permuted.
-    std::vector<std::pair<int64_t, size_t>> keys;
-    keys.reserve(next.routes.size());
-    for (size_t i = 0; i < next.routes.size(); ++i) {
-      keys.emplace_back(set.createdAt("routes", next.routes[i].id), i);
-    }
-    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first < b.first;
-      return next.routes[a.second].id < next.routes[b.second].id;
-    });
-    std::vector<model::kong::Route> sorted;
-    sorted.reserve(next.routes.size());
-    for (const auto& k : keys) sorted.push_back(std::move(next.routes[k.second]));
-    next.routes = std::move(sorted);
+    sortLikeFullLoad(next.routes, set, "routes");
     for (size_t i = 0; i < next.routes.size(); ++i) next.routes[i].order = i;
   }
+  if (!upstreams.empty()) sortLikeFullLoad(next.upstreams, set, "upstreams");
+  if (!certificates.empty()) sortLikeFullLoad(next.certificates, set, "certificates");
+  if (!consumers.empty()) sortLikeFullLoad(next.consumers, set, "consumers");
+  if (!plugins.empty()) sortLikeFullLoad(next.plugins, set, "plugins");
   previous_ = std::move(config_);
   config_ = std::move(next);
   return Status::ok();
