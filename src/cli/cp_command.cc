@@ -3,14 +3,14 @@
 //   causeway cp [--data-dir DIR] [--store postgres://...] [--cluster-cert-dir DIR] ...
 //   causeway cp migrate [--store ...]            apply schema migrations and exit
 //   causeway cp token create --name N [--read-only]  print a new admin token (stored hashed)
-#include <asio/io_context.hpp>
-#include <asio/signal_set.hpp>
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/log.h"

@@ -1,14 +1,15 @@
 // `causeway gateway`: the API gateway data plane, serving a Kong declarative config (DB-less).
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <memory>
-#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-#include <unistd.h>
-#include <cstdlib>
 #include <vector>
 
 #include "base/log.h"
@@ -17,19 +18,19 @@
 #include "gateway/snapshot.h"
 #include "model/kong/loader.h"
 #include "model/kong/loader_json.h"
-#include "sync/sync_client.h"
 #include "net/address.h"
 #include "net/tls.h"
 #include "observe/stats.h"
 #include "proxy/server.h"
 #include "proxy/status_server.h"
+#include "sync/sync_client.h"
 
 namespace causeway::cli {
 namespace {
 
 struct GatewayFlags {
   std::string config;
-  std::string cp_url;          // hybrid mode: the control plane to sync from
+  std::string cp_url;  // hybrid mode: the control plane to sync from
   std::string cluster_cert_dir;
   std::string data_dir = "causeway-dp-data";
   std::vector<std::string> proxy_listen;
@@ -51,7 +52,8 @@ Result<proxy::ListenerConfig> parseListen(const std::string& text) {
   if (space != std::string_view::npos) {
     std::string_view flags = trimOws(s.substr(space + 1));
     if (flags != "ssl") {
-      return Status::invalidArgument("bad --proxy-listen '" + text + "': only the 'ssl' flag is known");
+      return Status::invalidArgument("bad --proxy-listen '" + text +
+                                     "': only the 'ssl' flag is known");
     }
     l.tls = true;
     s = s.substr(0, space);
@@ -76,11 +78,12 @@ class Gateway {
 
     const bool hybrid = !flags_.cp_url.empty();
     if (hybrid == !flags_.config.empty()) {
-      return fail(Status::invalidArgument("give either --config FILE (DB-less) or --cp URL (hybrid)"));
+      return fail(
+          Status::invalidArgument("give either --config FILE (DB-less) or --cp URL (hybrid)"));
     }
     // Hybrid mode starts with an empty config until the saved snapshot or the CP provides one.
-    auto snap = hybrid ? gateway::GatewaySnapshot::build(model::kong::Config{}, default_cert_)
-                       : load();
+    auto snap =
+        hybrid ? gateway::GatewaySnapshot::build(model::kong::Config{}, default_cert_) : load();
     if (!snap.isOk()) {
       spdlog::error("cannot start: {}", snap.status().message());
       return 1;
@@ -94,7 +97,8 @@ class Gateway {
       if (!l.isOk()) return fail(l.status());
       opt.listeners.push_back(l.value());
     }
-    opt.workers = flags_.workers ? flags_.workers : std::max(1u, std::thread::hardware_concurrency());
+    opt.workers =
+        flags_.workers ? flags_.workers : std::max(1u, std::thread::hardware_concurrency());
     opt.session.header_timeout = std::chrono::milliseconds(flags_.header_timeout_ms);
     opt.session.keepalive_timeout = std::chrono::milliseconds(flags_.keepalive_timeout_ms);
     opt.session.body_timeout = std::chrono::milliseconds(flags_.body_timeout_ms);
@@ -167,7 +171,7 @@ class Gateway {
   // A config from the control plane (or its saved copy): validate, compile, publish.
   Status applySynced(const model::kong::Config& synced, const std::string& hash) {
     model::kong::Config config = synced;  // the snapshot owns its copy
-    config.hash = hash;  // the CP's hash, so /status and the CP agree
+    config.hash = hash;                   // the CP's hash, so /status and the CP agree
     auto snap = gateway::GatewaySnapshot::build(std::move(config), default_cert_);
     if (!snap.isOk()) return snap.status();
     current_hash_ = hash;
@@ -244,8 +248,8 @@ Run addGatewayCommand(CLI::App& app) {
   cmd->add_option("--cp", flags->cp_url, "Hybrid mode: wss://HOST[:8005] of the control plane");
   cmd->add_option("--cluster-cert-dir", flags->cluster_cert_dir,
                   "Hybrid mode: ca.crt, dp.crt and dp.key from `causeway cert init`");
-  cmd->add_option("--data-dir", flags->data_dir,
-                  "Hybrid mode: node id and the last good snapshot")->capture_default_str();
+  cmd->add_option("--data-dir", flags->data_dir, "Hybrid mode: node id and the last good snapshot")
+      ->capture_default_str();
   cmd->add_option("--proxy-listen", flags->proxy_listen,
                   "ADDR:PORT [ssl], repeatable (default 0.0.0.0:8000 and 0.0.0.0:8443 ssl)");
   cmd->add_option("--workers", flags->workers, "worker threads (default: one per core)");
@@ -255,13 +259,17 @@ Run addGatewayCommand(CLI::App& app) {
   cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
   cmd->add_option("--header-timeout-ms", flags->header_timeout_ms,
-                  "time allowed to send a request head")->capture_default_str();
+                  "time allowed to send a request head")
+      ->capture_default_str();
   cmd->add_option("--keepalive-timeout-ms", flags->keepalive_timeout_ms,
-                  "idle time allowed between requests")->capture_default_str();
+                  "idle time allowed between requests")
+      ->capture_default_str();
   cmd->add_option("--body-timeout-ms", flags->body_timeout_ms,
-                  "time allowed between two reads of a request body")->capture_default_str();
+                  "time allowed between two reads of a request body")
+      ->capture_default_str();
   cmd->add_option("--send-timeout-ms", flags->send_timeout_ms,
-                  "time allowed between two writes to a client")->capture_default_str();
+                  "time allowed between two writes to a client")
+      ->capture_default_str();
   return [flags] { return Gateway(*flags).run(); };
 }
 

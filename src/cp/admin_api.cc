@@ -135,15 +135,18 @@ std::vector<model::kong::FieldError> expandServiceUrl(Json& input) {
   if (url.is_null()) return {};
   for (const char* f : {"protocol", "host", "port", "path"}) {
     if (input.contains(f) && !input[f].is_null()) {
-      return {{"url", "'url' is a shorthand for protocol, host, port and path: it cannot be "
-                      "combined with '" + std::string(f) + "'"}};
+      return {{"url",
+               "'url' is a shorthand for protocol, host, port and path: it cannot be "
+               "combined with '" +
+                   std::string(f) + "'"}};
     }
   }
   if (!url.is_string()) return {{"url", "expected a string"}};
   const std::string url_text = url.get<std::string>();
   std::string_view u = url_text;
   size_t scheme_end = u.find("://");
-  if (scheme_end == std::string_view::npos) return {{"url", "missing scheme (http:// or https://)"}};
+  if (scheme_end == std::string_view::npos)
+    return {{"url", "missing scheme (http:// or https://)"}};
   std::string scheme = toLower(u.substr(0, scheme_end));
   u.remove_prefix(scheme_end + 3);
   size_t slash = u.find('/');
@@ -227,7 +230,8 @@ class EntityEndpoints {
     if (auto it = q.find("size"); it != q.end()) {
       auto n = parseDecimal(it->second, 1000000);
       if (!n) return invalidSize("size must be a number");
-      if (*n < 1 || *n > kMaxPageSize) return invalidSize("size must be an integer between 1 and 1000");
+      if (*n < 1 || *n > kMaxPageSize)
+        return invalidSize("size must be an integer between 1 and 1000");
       size = *n;
     }
     std::string offset = q.count("offset") ? q["offset"] : "";
@@ -349,7 +353,8 @@ class EntityEndpoints {
       }
       Status st = txn.put(rec);
       if (!st.isOk()) {
-        if (st.code() == Status::Code::kAlreadyExists) return abort.fail(uniqueViolation(st.message()));
+        if (st.code() == Status::Code::kAlreadyExists)
+          return abort.fail(uniqueViolation(st.message()));
         return st;
       }
       if (sni_names) return replaceSnis(txn, id, *sni_names, now, abort);
@@ -371,7 +376,8 @@ class EntityEndpoints {
     if (names.is_array()) {
       for (size_t i = 0; i < names.size(); ++i) {
         if (!names[i].is_string()) {
-          return abort.fail(schemaViolation({{"snis[" + std::to_string(i) + "]", "expected a string"}}));
+          return abort.fail(
+              schemaViolation({{"snis[" + std::to_string(i) + "]", "expected a string"}}));
         }
         wanted.push_back(names[i].get<std::string>());
       }
@@ -388,8 +394,11 @@ class EntityEndpoints {
       if (!st.isOk()) return st;
     }
     for (const auto& name : wanted) {
-      Json sni = {{"id", model::kong::randomUuid()}, {"name", name}, {"certificate", {{"id", cert_id}}},
-                  {"created_at", now}, {"updated_at", now}};
+      Json sni = {{"id", model::kong::randomUuid()},
+                  {"name", name},
+                  {"certificate", {{"id", cert_id}}},
+                  {"created_at", now},
+                  {"updated_at", now}};
       model::kong::fillDefaults(sniSchema, sni);
       auto errors = model::kong::validateEntity(sniSchema, sni);
       if (!errors.empty()) return abort.fail(schemaViolation({{"snis", errors[0].message}}));
@@ -397,7 +406,8 @@ class EntityEndpoints {
                model::kong::references(sniSchema, sni)};
       Status st = txn.put(r);
       if (!st.isOk()) {
-        if (st.code() == Status::Code::kAlreadyExists) return abort.fail(uniqueViolation(st.message()));
+        if (st.code() == Status::Code::kAlreadyExists)
+          return abort.fail(uniqueViolation(st.message()));
         return st;
       }
     }
@@ -606,10 +616,12 @@ ApiResponse AdminApi::handle(const ApiRequest& req) {
   const bool get = req.method == "GET" || req.method == "HEAD";
   if (seg.empty()) {
     if (!get) return messageResponse(405, "Method not allowed");
-    Json info = {{"tagline", "Welcome to causeway"},
-                 {"version", "0.1.0"},
-                 {"configuration", {{"role", "control_plane"}, {"database", store_.describe()}}},
-                 {"plugins", {{"available_on_server", Json::object()}, {"enabled_in_cluster", Json::array()}}}};
+    Json info = {
+        {"tagline", "Welcome to causeway"},
+        {"version", "0.1.0"},
+        {"configuration", {{"role", "control_plane"}, {"database", store_.describe()}}},
+        {"plugins",
+         {{"available_on_server", Json::object()}, {"enabled_in_cluster", Json::array()}}}};
     return jsonResponse(200, info);
   }
   if (seg[0] == "status" && seg.size() == 1) {

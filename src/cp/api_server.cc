@@ -1,6 +1,7 @@
 #include "cp/api_server.h"
 
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -8,8 +9,6 @@
 #include <asio/ssl/context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <list>
-
-#include <spdlog/spdlog.h>
 
 #include "base/strings.h"
 #include "http/http1_parser.h"
@@ -24,20 +23,34 @@ constexpr auto kAwait = asio::use_awaitable;
 
 const char* reasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -51,8 +64,8 @@ std::string errorJson(std::string_view message) {
 std::string serialize(const ApiResponse& r, bool head_only, bool close) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reasonPhrase(r.status) + "\r\n";
   if (r.status != 204) {
-    out += "Content-Type: " + r.content_type + "\r\nContent-Length: " +
-           std::to_string(r.body.size()) + "\r\n";
+    out += "Content-Type: " + r.content_type +
+           "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n";
   }
   out += "Server: causeway\r\n";
   out += r.extra_headers;

@@ -30,7 +30,10 @@ struct ApiResponse {
   ApiResponse() = default;
   ApiResponse(int s, std::string b, std::string type = "application/json; charset=utf-8",
               std::string extra = "")
-      : status(s), body(std::move(b)), content_type(std::move(type)), extra_headers(std::move(extra)) {}
+      : status(s),
+        body(std::move(b)),
+        content_type(std::move(type)),
+        extra_headers(std::move(extra)) {}
 
   int status = 200;
   std::string body;

@@ -41,15 +41,15 @@ int64_t unixNow() {
 struct DataPlane {
   std::string id, hostname, version, ip;
   std::vector<std::string> capabilities;
-  int64_t revision = 0;       // acked
-  std::string config_hash;    // acked
-  int64_t sent_revision = -1; // the revision the last message we sent brings it to
-  std::string sent_hash;      // and the hash there: the next delta starts from them
+  int64_t revision = 0;        // acked
+  std::string config_hash;     // acked
+  int64_t sent_revision = -1;  // the revision the last message we sent brings it to
+  std::string sent_hash;       // and the hash there: the next delta starts from them
   int64_t last_seen = 0;
   std::string sync_status = "unknown";  // normal | nacked | version_incompatible | disconnected
   std::string last_error;
   double apply_ms = 0;
-  int64_t acked_at_ms = 0;     // wall clock when the last ack arrived (the DP serves it by then)
+  int64_t acked_at_ms = 0;  // wall clock when the last ack arrived (the DP serves it by then)
   size_t last_message_bytes = 0;
   bool connected = false;
   std::shared_ptr<sync::WsConnection> conn;
@@ -125,8 +125,8 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     deadline->cancel();
     if (!first.isOk()) co_return;
     Json hello = Json::parse(first->data, nullptr, false);
-    if (hello.is_discarded() || hello.value("type", "") != "hello" ||
-        !hello.contains("id") || !hello["id"].is_string()) {
+    if (hello.is_discarded() || hello.value("type", "") != "hello" || !hello.contains("id") ||
+        !hello["id"].is_string()) {
       c->close(http::ws_close::kPolicyViolation, "expected hello");
       co_return;
     }

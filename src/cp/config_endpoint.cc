@@ -1,8 +1,7 @@
 #include "cp/config_endpoint.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "cp/kong_errors.h"
 #include "cp/request_body.h"
@@ -74,7 +73,8 @@ ApiResponse applyDeclarative(store::Store& store, const ApiRequest& req) {
   if (dry_run || plan->empty()) return jsonResponse(200, out);
 
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   std::string conflict;
   auto written = store.write([&](store::WriteTxn& txn) -> Status {
     // Deletes first: a name freed by a delete may be taken by a create in the same change.

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "model/kong/schema.h"
 #include "base/strings.h"
+#include "model/kong/schema.h"
 #include "sync/protocol.h"
 
 namespace causeway::cp {
@@ -133,8 +133,8 @@ std::shared_ptr<const std::string> ConfigState::deltaMessage(int64_t from,
   }
   std::string msg = "{\"type\":\"delta\",\"from\":" + std::to_string(from) +
                     ",\"revision\":" + std::to_string(revision_) + ",\"hash\":\"" +
-                    entities_.hash() + "\",\"upserts\":[" + upserts + "],\"deletes\":[" +
-                    deletes + "]}";
+                    entities_.hash() + "\",\"upserts\":[" + upserts + "],\"deletes\":[" + deletes +
+                    "]}";
   auto out = std::make_shared<const std::string>(sync::deflateBytes(msg));
   delta_cache_[from] = out;
   return out;

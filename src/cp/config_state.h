@@ -29,7 +29,7 @@ class ConfigState {
   // Sizes of the last encoded messages, for /status.
   size_t lastSnapshotBytes() const { return snapshot_cache_ ? snapshot_cache_->size() : 0; }
 
-  Status load();     // everything, from dumpAll()
+  Status load();  // everything, from dumpAll()
   // Applies the changes committed since the last call; true if the gateway config changed.
   Result<bool> refresh();
 
@@ -46,7 +46,7 @@ class ConfigState {
  private:
   struct Step {
     int64_t revision;
-    std::string hash;  // of the set after this revision
+    std::string hash;                                          // of the set after this revision
     std::vector<std::pair<std::string, std::string>> touched;  // (kind, id)
   };
   void remember(Step step);

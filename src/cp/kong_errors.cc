@@ -41,8 +41,8 @@ ApiResponse primaryKeyViolation(const std::string& id) {
 
 ApiResponse foreignKeyViolation(const std::string& field, const std::string& id,
                                 const std::string& kind) {
-  std::string message = "the foreign key '{id=\"" + id + "\"}' does not reference an existing '" +
-                        kind + "' entity.";
+  std::string message =
+      "the foreign key '{id=\"" + id + "\"}' does not reference an existing '" + kind + "' entity.";
   return jsonResponse(400, Json{{"code", 4},
                                 {"name", "foreign key violation"},
                                 {"message", message},
@@ -50,23 +50,23 @@ ApiResponse foreignKeyViolation(const std::string& field, const std::string& id,
 }
 
 ApiResponse referencedBy(const std::string& child_kind, const std::string& parent_kind) {
-  return jsonResponse(
-      400, Json{{"code", 4},
-                {"name", "foreign key violation"},
-                {"message", "an existing '" + child_kind + "' entity references this '" +
-                                parent_kind + "' entity"},
-                {"fields", Json{{"@referenced_by", child_kind}}}});
+  return jsonResponse(400,
+                      Json{{"code", 4},
+                           {"name", "foreign key violation"},
+                           {"message", "an existing '" + child_kind + "' entity references this '" +
+                                           parent_kind + "' entity"},
+                           {"fields", Json{{"@referenced_by", child_kind}}}});
 }
 
 ApiResponse uniqueViolation(const std::string& key) {
   const size_t eq = key.find('=');
   const std::string field = key.substr(0, eq);
   const std::string value = eq == std::string::npos ? "" : key.substr(eq + 1);
-  return jsonResponse(409, Json{{"code", 5},
-                                {"name", "unique constraint violation"},
-                                {"message", "UNIQUE violation detected on '{" + field + "=\"" +
-                                                value + "\"}'"},
-                                {"fields", Json{{field, value}}}});
+  return jsonResponse(
+      409, Json{{"code", 5},
+                {"name", "unique constraint violation"},
+                {"message", "UNIQUE violation detected on '{" + field + "=\"" + value + "\"}'"},
+                {"fields", Json{{field, value}}}});
 }
 
 ApiResponse invalidOffset(const std::string& offset) {
@@ -81,9 +81,9 @@ ApiResponse invalidSize(const std::string& message) {
 
 ApiResponse databaseError(const std::string& message) {
   spdlog::error("store: {}", message);
-  return jsonResponse(500, Json{{"code", 8},
-                                {"name", "database error"},
-                                {"message", "An unexpected error occurred"}});
+  return jsonResponse(
+      500,
+      Json{{"code", 8}, {"name", "database error"}, {"message", "An unexpected error occurred"}});
 }
 
 }  // namespace causeway::cp

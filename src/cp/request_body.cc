@@ -23,7 +23,8 @@ void forEachPair(std::string_view s, Fn fn) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     std::string name = percentDecode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1), true);
+    std::string value =
+        eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1), true);
     fn(std::move(name), std::move(value));
   }
 }
@@ -118,7 +119,8 @@ Result<Json> parseEntityBody(std::string_view content_type, std::string_view bod
   if (type == "application/json" || (type.empty() && (body[first] == '{'))) {
     Json j = Json::parse(body, nullptr, false);
     if (j.is_discarded()) return Status::invalidArgument("Cannot parse JSON body");
-    if (!j.is_object()) return Status::invalidArgument("Cannot parse JSON body: expected an object");
+    if (!j.is_object())
+      return Status::invalidArgument("Cannot parse JSON body: expected an object");
     return j;
   }
   if (type == "application/x-www-form-urlencoded" || type.empty()) {

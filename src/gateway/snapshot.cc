@@ -1,10 +1,9 @@
 #include "gateway/snapshot.h"
 
-#include <unordered_set>
-
 #include <openssl/crypto.h>
 
 #include <cstdio>
+#include <unordered_set>
 
 #include "base/strings.h"
 
@@ -50,27 +49,33 @@ std::string hashKey(const model::kong::Upstream& u, HashOn on, const std::string
                     const http::RequestHead& head, const proxy::ConnectionInfo& conn,
                     std::string_view path, std::string_view query, const RouteMatch& m) {
   switch (on) {
-    case HashOn::kNone: return {};
-    case HashOn::kIp: return conn.client_ip;
-    case HashOn::kHeader: return std::string(head.header(header));
+    case HashOn::kNone:
+      return {};
+    case HashOn::kIp:
+      return conn.client_ip;
+    case HashOn::kHeader:
+      return std::string(head.header(header));
     case HashOn::kCookie:
       return std::string(cookieValue(head.header("cookie"), u.hash_on_cookie));
-    case HashOn::kPath: return std::string(path);
-    case HashOn::kQueryArg: return std::string(queryArg(query, query_arg));
+    case HashOn::kPath:
+      return std::string(path);
+    case HashOn::kQueryArg:
+      return std::string(queryArg(query, query_arg));
     case HashOn::kUriCapture: {
       auto idx = parseDecimal(capture, 1000);
       if (idx && *idx >= 1 && *idx <= m.captures.size()) return m.captures[*idx - 1];
       return {};
     }
-    case HashOn::kConsumer: return {};  // no authenticated consumer without auth plugins
+    case HashOn::kConsumer:
+      return {};  // no authenticated consumer without auth plugins
   }
   return {};
 }
 
 }  // namespace
 
-Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(
-    model::kong::Config config, net::SslCtxPtr default_cert) {
+Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(model::kong::Config config,
+                                                                      net::SslCtxPtr default_cert) {
   std::shared_ptr<GatewaySnapshot> s(new GatewaySnapshot());
   s->default_cert_ = std::move(default_cert);
   s->config_ = std::make_unique<model::kong::Config>(std::move(config));
@@ -190,7 +195,8 @@ proxy::Decision GatewaySnapshot::dispatch(const http::RequestHead& head,
   }
   size_t qmark = target.find('?');
   std::string_view raw_path = target.substr(0, qmark);
-  std::string_view query = qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
+  std::string_view query =
+      qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
   auto path = normalizePath(raw_path);
   if (!path) return reply(400, "Bad request");
 
@@ -221,7 +227,8 @@ proxy::Decision GatewaySnapshot::dispatch(const http::RequestHead& head,
       int code = route->https_redirect_status_code;
       if (code == 426) return reply(426, "Please use HTTPS protocol");
       proxy::LocalReply r = reply(code, proxy::kongDefaultMessage(code));
-      r.extra_headers = "Location: https://" + std::string(authority) + std::string(target) + "\r\n";
+      r.extra_headers =
+          "Location: https://" + std::string(authority) + std::string(target) + "\r\n";
       return r;
     }
   }

@@ -97,12 +97,18 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
   // certificate.
   std::set<std::string> services, routes, upstreams, certificates, consumers, plugins;
   for (const auto& [kind, id] : touched) {
-    if (kind == "services") services.insert(id);
-    else if (kind == "routes") routes.insert(id);
-    else if (kind == "upstreams") upstreams.insert(id);
-    else if (kind == "certificates") certificates.insert(id);
-    else if (kind == "consumers") consumers.insert(id);
-    else if (kind == "plugins") plugins.insert(id);
+    if (kind == "services")
+      services.insert(id);
+    else if (kind == "routes")
+      routes.insert(id);
+    else if (kind == "upstreams")
+      upstreams.insert(id);
+    else if (kind == "certificates")
+      certificates.insert(id);
+    else if (kind == "consumers")
+      consumers.insert(id);
+    else if (kind == "plugins")
+      plugins.insert(id);
     else if (kind == "targets" || kind == "snis") {
       const char* parentField = kind == "targets" ? "upstream" : "certificate";
       auto& parents = kind == "targets" ? upstreams : certificates;

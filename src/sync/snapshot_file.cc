@@ -11,7 +11,9 @@ namespace causeway::sync {
 
 using Json = nlohmann::json;
 
-std::string snapshotPath(const std::string& data_dir) { return data_dir + "/gateway-snapshot.json"; }
+std::string snapshotPath(const std::string& data_dir) {
+  return data_dir + "/gateway-snapshot.json";
+}
 
 Status saveSnapshot(const std::string& data_dir, const SavedSnapshot& snap) {
   if (::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -19,8 +21,8 @@ Status saveSnapshot(const std::string& data_dir, const SavedSnapshot& snap) {
   }
   std::string text;
   if (!snap.config_text.empty()) {
-    text = "{\"revision\":" + std::to_string(snap.revision) + ",\"hash\":" + Json(snap.hash).dump() +
-           ",\"config\":" + snap.config_text + "}";
+    text = "{\"revision\":" + std::to_string(snap.revision) +
+           ",\"hash\":" + Json(snap.hash).dump() + ",\"config\":" + snap.config_text + "}";
   } else {
     Json doc = {{"revision", snap.revision}, {"hash", snap.hash}, {"config", snap.config}};
     text = doc.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -14,7 +14,7 @@ namespace causeway::sync {
 struct SavedSnapshot {
   int64_t revision = 0;
   std::string hash;
-  nlohmann::json config;  // the declarative document (what loadSnapshot returns)
+  nlohmann::json config;    // the declarative document (what loadSnapshot returns)
   std::string config_text;  // when set, saved instead of `config` (the document as JSON text)
 };
 

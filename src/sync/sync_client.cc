@@ -9,8 +9,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
-#include <asio/post.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
@@ -269,8 +269,8 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
                   {"revision", revision},
                   {"hash", entities.hash()}};
     sendJson(hello);
-    auto last_rx = std::make_shared<std::chrono::steady_clock::time_point>(
-        std::chrono::steady_clock::now());
+    auto last_rx =
+        std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
     asio::co_spawn(io, heartbeat(c, last_rx), asio::detached);
     for (;;) {
       auto m = co_await c->read();
@@ -304,21 +304,22 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
         bool resync = false;
         const auto t0 = std::chrono::steady_clock::now();
         Status st = type == "snapshot" ? onSnapshot(msg) : onDelta(msg, resync);
-        const auto ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - t0).count();
+        const auto ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
         const int64_t rev = msg.value("revision", int64_t(0));
         if (st.isOk()) {
           spdlog::info("sync: applied {} revision {} ({} entities) in {:.1f} ms", type, rev,
                        entities.size(), ms);
           last_error.clear();
-          sendJson({{"type", "ack"}, {"revision", rev}, {"hash", entities.hash()},
-                    {"apply_ms", ms}});
+          sendJson(
+              {{"type", "ack"}, {"revision", rev}, {"hash", entities.hash()}, {"apply_ms", ms}});
           schedulePersist();
         } else {
           spdlog::warn("sync: refused {} revision {}: {}", type, rev, st.message());
           last_error = st.message();
-          sendJson({{"type", "nack"}, {"revision", rev}, {"error", st.message()},
-                    {"resync", resync}});
+          sendJson(
+              {{"type", "nack"}, {"revision", rev}, {"error", st.message()}, {"resync", resync}});
         }
         continue;
       }
@@ -369,7 +370,8 @@ Status SyncClient::start() {
     s.endpoints.push_back(hp.value());
   }
   if (s.endpoints.empty()) return Status::invalidArgument("--cp is empty");
-  if (s.options.data_dir.empty()) return Status::invalidArgument("--data-dir is required with --cp");
+  if (s.options.data_dir.empty())
+    return Status::invalidArgument("--data-dir is required with --cp");
   auto id = loadNodeId(s.options.data_dir);
   if (!id.isOk()) return id.status();
   s.node_id = id.value();
@@ -384,8 +386,10 @@ Status SyncClient::start() {
       if (st.isOk()) st = s.apply(s.builder.config(), saved->hash);
       if (st.isOk()) {
         s.revision = saved->revision;
-        spdlog::info("sync: serving the saved snapshot (revision {}) until the control plane "
-                     "answers", saved->revision);
+        spdlog::info(
+            "sync: serving the saved snapshot (revision {}) until the control plane "
+            "answers",
+            saved->revision);
       } else {
         spdlog::warn("sync: the saved snapshot is not valid: {}", st.message());
         s.entities.clear();
@@ -409,8 +413,11 @@ void SyncClient::stop() {
 
 nlohmann::json SyncClient::status() const {
   const auto& s = *state_;
-  return Json{{"connected", s.connected}, {"revision", s.revision}, {"hash", s.entities.hash()},
-              {"node_id", s.node_id}, {"last_error", s.last_error}};
+  return Json{{"connected", s.connected},
+              {"revision", s.revision},
+              {"hash", s.entities.hash()},
+              {"node_id", s.node_id},
+              {"last_error", s.last_error}};
 }
 
 }  // namespace causeway::sync

@@ -24,7 +24,7 @@ struct SyncClientOptions {
   std::string data_dir;  // node id and last good snapshot
   std::string hostname;
   std::vector<std::string> capabilities = {"gateway"};
-  std::string version;   // defaults to sync::kVersion; tests set a newer one
+  std::string version;  // defaults to sync::kVersion; tests set a newer one
 };
 
 class SyncClient {

@@ -38,8 +38,8 @@ asio::awaitable<Status> WsConnection::handshakeClient(const std::string& host,
       auto check = http::checkUpgradeResponse(head, http::websocketAcceptKey(key));
       if (!check.ok) {
         co_return Status::unavailable("websocket handshake refused (HTTP " +
-                                      std::to_string(head.status) + "): " +
-                                      std::string(check.reason));
+                                      std::to_string(head.status) +
+                                      "): " + std::string(check.reason));
       }
       in_.erase(0, r.consumed);
       co_return Status::ok();
@@ -82,7 +82,8 @@ asio::awaitable<Status> WsConnection::handshakeServer(const std::string& path) {
       co_return result;
     }
     if (r.status == http::ParseStatus::kError) {
-      std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      std::string reply =
+          "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       co_await stream_->writeAll(asio::buffer(reply), ec);
       co_return Status::invalidArgument("websocket handshake: " + std::string(r.reason));
     }
@@ -182,7 +183,8 @@ void WsConnection::enqueue(std::string frame) {
   if (writing_) return;
   writing_ = true;
   auto exec = stream_->socket().get_executor();
-  asio::co_spawn(exec, [self = shared_from_this()]() { return self->drain(); }, asio::detached);
+  asio::co_spawn(
+      exec, [self = shared_from_this()]() { return self->drain(); }, asio::detached);
 }
 
 asio::awaitable<void> WsConnection::drain() {

@@ -49,7 +49,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   std::unique_ptr<net::Stream> stream_;
   http::WebSocketRole role_;
   http::WebSocketDecoder decoder_;
-  std::string in_;   // bytes read but not yet decoded
+  std::string in_;  // bytes read but not yet decoded
   std::deque<std::string> out_;
   bool writing_ = false;
   bool closing_ = false;

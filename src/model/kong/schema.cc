@@ -79,50 +79,43 @@ Json defaultHealthchecks() {
 
 std::vector<EntitySchema> buildSchemas() {
   std::vector<EntitySchema> s;
-  s.push_back({"services", "service", "name",
-               common({unique("name"), field("retries", T::kInteger, 5),
-                       field("protocol", T::kString, "http"), required("host"),
-                       field("port", T::kInteger, 80), field("path", T::kString),
-                       field("connect_timeout", T::kInteger, 60000),
-                       field("write_timeout", T::kInteger, 60000),
-                       field("read_timeout", T::kInteger, 60000),
-                       foreign("client_certificate", "certificates"),
-                       field("tls_verify", T::kBoolean), field("tls_verify_depth", T::kInteger),
-                       array("ca_certificates"), field("enabled", T::kBoolean, true)})});
-  s.push_back({"upstreams", "upstream", "name",
-               common({unique("name", true), field("algorithm", T::kString, "round-robin"),
-                       field("hash_on", T::kString, "none"),
-                       field("hash_fallback", T::kString, "none"),
-                       field("hash_on_header", T::kString), field("hash_fallback_header", T::kString),
-                       field("hash_on_cookie", T::kString),
-                       field("hash_on_cookie_path", T::kString, "/"),
-                       field("hash_on_query_arg", T::kString),
-                       field("hash_fallback_query_arg", T::kString),
-                       field("hash_on_uri_capture", T::kString),
-                       field("hash_fallback_uri_capture", T::kString),
-                       field("slots", T::kInteger, 10000),
-                       field("healthchecks", T::kRecord, defaultHealthchecks()),
-                       field("host_header", T::kString),
-                       foreign("client_certificate", "certificates"),
-                       field("use_srv_name", T::kBoolean, false)})});
-  s.push_back({"consumers", "consumer", "username",
-               common({unique("username"), unique("custom_id")})});
+  s.push_back(
+      {"services", "service", "name",
+       common(
+           {unique("name"), field("retries", T::kInteger, 5), field("protocol", T::kString, "http"),
+            required("host"), field("port", T::kInteger, 80), field("path", T::kString),
+            field("connect_timeout", T::kInteger, 60000),
+            field("write_timeout", T::kInteger, 60000), field("read_timeout", T::kInteger, 60000),
+            foreign("client_certificate", "certificates"), field("tls_verify", T::kBoolean),
+            field("tls_verify_depth", T::kInteger), array("ca_certificates"),
+            field("enabled", T::kBoolean, true)})});
+  s.push_back(
+      {"upstreams", "upstream", "name",
+       common({unique("name", true), field("algorithm", T::kString, "round-robin"),
+               field("hash_on", T::kString, "none"), field("hash_fallback", T::kString, "none"),
+               field("hash_on_header", T::kString), field("hash_fallback_header", T::kString),
+               field("hash_on_cookie", T::kString), field("hash_on_cookie_path", T::kString, "/"),
+               field("hash_on_query_arg", T::kString), field("hash_fallback_query_arg", T::kString),
+               field("hash_on_uri_capture", T::kString),
+               field("hash_fallback_uri_capture", T::kString), field("slots", T::kInteger, 10000),
+               field("healthchecks", T::kRecord, defaultHealthchecks()),
+               field("host_header", T::kString), foreign("client_certificate", "certificates"),
+               field("use_srv_name", T::kBoolean, false)})});
+  s.push_back(
+      {"consumers", "consumer", "username", common({unique("username"), unique("custom_id")})});
   s.push_back({"certificates", "certificate", "",
                common({required("cert"), required("key"), field("cert_alt", T::kString),
                        field("key_alt", T::kString)})});
-  s.push_back({"routes", "route", "name",
-               common({unique("name"), set("protocols", Json::array({"http", "https"})),
-                       set("methods"), array("hosts"), array("paths"),
-                       field("headers", T::kMap), array("snis"), array("sources", nullptr, T::kRecord),
-                       array("destinations", nullptr, T::kRecord),
-                       field("https_redirect_status_code", T::kInteger, 426),
-                       field("regex_priority", T::kInteger, 0),
-                       field("strip_path", T::kBoolean, true),
-                       field("path_handling", T::kString, "v0"),
-                       field("preserve_host", T::kBoolean, false),
-                       field("request_buffering", T::kBoolean, true),
-                       field("response_buffering", T::kBoolean, true),
-                       foreign("service", "services")})});
+  s.push_back(
+      {"routes", "route", "name",
+       common({unique("name"), set("protocols", Json::array({"http", "https"})), set("methods"),
+               array("hosts"), array("paths"), field("headers", T::kMap), array("snis"),
+               array("sources", nullptr, T::kRecord), array("destinations", nullptr, T::kRecord),
+               field("https_redirect_status_code", T::kInteger, 426),
+               field("regex_priority", T::kInteger, 0), field("strip_path", T::kBoolean, true),
+               field("path_handling", T::kString, "v0"), field("preserve_host", T::kBoolean, false),
+               field("request_buffering", T::kBoolean, true),
+               field("response_buffering", T::kBoolean, true), foreign("service", "services")})});
   s.push_back({"targets", "target", "target",
                common({required("target"), field("weight", T::kInteger, 100),
                        foreign("upstream", "upstreams", true)})});
@@ -139,15 +132,24 @@ std::vector<EntitySchema> buildSchemas() {
 
 const char* typeName(T t) {
   switch (t) {
-    case T::kString: return "string";
-    case T::kInteger: return "integer";
-    case T::kNumber: return "number";
-    case T::kBoolean: return "boolean";
-    case T::kArray: return "array";
-    case T::kSet: return "set";
-    case T::kRecord: return "record";
-    case T::kMap: return "map";
-    case T::kForeign: return "foreign";
+    case T::kString:
+      return "string";
+    case T::kInteger:
+      return "integer";
+    case T::kNumber:
+      return "number";
+    case T::kBoolean:
+      return "boolean";
+    case T::kArray:
+      return "array";
+    case T::kSet:
+      return "set";
+    case T::kRecord:
+      return "record";
+    case T::kMap:
+      return "map";
+    case T::kForeign:
+      return "foreign";
   }
   return "string";
 }
@@ -192,7 +194,8 @@ Json schemaJson(const EntitySchema& schema) {
     if (f.name == "id") spec["uuid"] = true;
     if (f.name == "created_at" || f.name == "updated_at") spec["timestamp"] = true;
     if (f.type == T::kForeign) spec["reference"] = f.reference;
-    if (f.type == T::kArray || f.type == T::kSet) spec["elements"] = {{"type", typeName(f.element)}};
+    if (f.type == T::kArray || f.type == T::kSet)
+      spec["elements"] = {{"type", typeName(f.element)}};
     fields.push_back(Json{{f.name, std::move(spec)}});
   }
   return Json{{"fields", std::move(fields)}};
@@ -216,8 +219,10 @@ void coerceStrings(const EntitySchema& schema, Json& body) {
       auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
       if (ec == std::errc() && end == s.data() + s.size()) v = n;
     } else if (f->type == T::kBoolean && v.is_string()) {
-      if (v == "true") v = true;
-      else if (v == "false") v = false;
+      if (v == "true")
+        v = true;
+      else if (v == "false")
+        v = false;
     } else if ((f->type == T::kArray || f->type == T::kSet) && v.is_string()) {
       v = Json::array({v});
     }
@@ -298,7 +303,8 @@ std::vector<FieldError> validateEntity(const EntitySchema& schema, const Json& b
   std::string prefix;
   if (schema.kind == "targets") {
     // Targets live in an upstream; give them a placeholder one.
-    doc["upstreams"] = Json::array({Json{{"name", "upstream"}, {"targets", Json::array({entity})}}});
+    doc["upstreams"] =
+        Json::array({Json{{"name", "upstream"}, {"targets", Json::array({entity})}}});
     prefix = "upstreams[0].targets[0]";
   } else {
     doc[schema.kind] = Json::array({entity});

@@ -14,23 +14,33 @@
 
 namespace causeway::model::kong {
 
-enum class FieldType { kString, kInteger, kNumber, kBoolean, kArray, kSet, kRecord, kMap, kForeign };
+enum class FieldType {
+  kString,
+  kInteger,
+  kNumber,
+  kBoolean,
+  kArray,
+  kSet,
+  kRecord,
+  kMap,
+  kForeign
+};
 
 struct FieldSpec {
   std::string name;
   FieldType type = FieldType::kString;
   nlohmann::json default_value;  // null: no default (the field is null when unset)
   bool required = false;
-  bool unique = false;           // unique within the kind (Kong: unique = true)
-  bool auto_value = false;       // id, created_at, updated_at
-  std::string reference;         // kForeign: the referenced kind ("services")
+  bool unique = false;                     // unique within the kind (Kong: unique = true)
+  bool auto_value = false;                 // id, created_at, updated_at
+  std::string reference;                   // kForeign: the referenced kind ("services")
   FieldType element = FieldType::kString;  // kArray / kSet elements
 };
 
 struct EntitySchema {
-  std::string kind;         // "services": the collection name used in URLs and files
-  std::string singular;     // "service": the key a child uses to refer to it
-  std::string endpoint_key; // the field a URL may use instead of the id ("name"); "" if none
+  std::string kind;          // "services": the collection name used in URLs and files
+  std::string singular;      // "service": the key a child uses to refer to it
+  std::string endpoint_key;  // the field a URL may use instead of the id ("name"); "" if none
   std::vector<FieldSpec> fields;
   const FieldSpec* field(std::string_view name) const;
 };
