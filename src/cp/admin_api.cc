@@ -59,14 +59,6 @@ Json parseBody(const Record& r) {
   return j.is_discarded() ? Json::object() : j;
 }
 
-std::string refIdOf(const Json& v) {
-  if (v.is_object()) {
-    auto it = v.find("id");
-    if (it != v.end() && it->is_string()) return it->get<std::string>();
-  }
-  return {};
-}
-
 // The parent -> child pairs Kong nests in URLs, with the child's foreign key field.
 const char* nestedForeignKey(const std::string& parent, const std::string& child) {
   if (parent == "services" && (child == "routes" || child == "plugins")) return "service";
@@ -345,7 +337,7 @@ class EntityEndpoints {
       }
       for (const auto& f : s.fields) {
         if (f.type != FieldType::kForeign) continue;
-        const std::string ref = refIdOf(input[f.name]);
+        const std::string ref = model::kong::foreignId(input[f.name]);
         if (ref.empty()) continue;
         auto target = txn.get(f.reference, ref);
         if (!target.isOk()) return target.status();

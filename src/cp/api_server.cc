@@ -232,8 +232,7 @@ Status ApiServer::listen(const asio::ip::tcp::endpoint& ep, std::shared_ptr<SSL_
   state_->acceptors.push_back(std::move(acc.value()));
   asio::ssl::context* ctx = nullptr;
   if (tls) {
-    SSL_CTX_up_ref(tls.get());  // asio's context takes one reference
-    state_->tls_contexts.emplace_back(tls.get());
+    state_->tls_contexts.push_back(net::adoptSslContext(tls.get()));
     ctx = &state_->tls_contexts.back();
   }
   asio::co_spawn(state_->io, state_->acceptLoop(&state_->acceptors.back(), ctx), asio::detached);

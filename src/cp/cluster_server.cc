@@ -65,7 +65,7 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
   std::map<std::string, DataPlane> planes;  // by id
 
   State(asio::io_context& i, ConfigState& c, const net::SslCtxPtr& ctx)
-      : io(i), config(c), tls((SSL_CTX_up_ref(ctx.get()), ctx.get())) {}
+      : io(i), config(c), tls(net::adoptSslContext(ctx.get())) {}
 
   // Sends `dp` what takes it from its acked state to the current revision.
   void push(DataPlane& dp, bool force_full) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/base64.h"
 #include "base/strings.h"
 
 namespace causeway::http {
@@ -12,45 +13,6 @@ namespace {
 
 // RFC 6455 section 1.3: appended to the client's key before hashing.
 constexpr std::string_view kHandshakeGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64Encode(const unsigned char* data, size_t n) {
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out += kBase64Alphabet[(v >> 18) & 63];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += kBase64Alphabet[v & 63];
-  }
-  if (n - i == 1) {
-    const uint32_t v = uint32_t{data[i]} << 16;
-    out += kBase64Alphabet[(v >> 18) & 63];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (n - i == 2) {
-    const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
-    out += kBase64Alphabet[(v >> 18) & 63];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-// The 6-bit value of a base64 character, or -1.
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 // True if the comma-separated list `value` has an element equal to `token` (case-insensitive).
 bool listHasToken(std::string_view value, std::string_view token) {
@@ -162,21 +124,14 @@ std::string websocketAcceptKey(std::string_view client_key) {
       digest_len != 20) {
     return {};
   }
-  return base64Encode(digest, digest_len);
+  return base64Encode(std::span<const uint8_t>(digest, digest_len));
 }
 
-std::string makeClientKey(const std::array<uint8_t, 16>& nonce) {
-  return base64Encode(nonce.data(), nonce.size());
-}
+std::string makeClientKey(const std::array<uint8_t, 16>& nonce) { return base64Encode(nonce); }
 
 bool isValidClientKey(std::string_view key) {
-  // 16 bytes = 5 groups of 3 and one left over: 22 characters, then "==". The last character
-  // carries 2 bits of data; canonical base64 leaves its 4 low bits zero.
-  if (key.size() != 24 || key[22] != '=' || key[23] != '=') return false;
-  for (size_t i = 0; i < 22; ++i) {
-    if (base64Value(key[i]) < 0) return false;
-  }
-  return (base64Value(key[21]) & 0x0F) == 0;
+  uint8_t nonce[16];
+  return base64DecodeExact(key, nonce);
 }
 
 Result<std::string> buildClientHandshake(std::string_view host, std::string_view path,

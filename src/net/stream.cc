@@ -13,6 +13,11 @@ namespace {
 constexpr auto kAwait = asio::use_awaitable;
 }
 
+asio::ssl::context adoptSslContext(SSL_CTX* ctx) {
+  SSL_CTX_up_ref(ctx);
+  return asio::ssl::context(ctx);
+}
+
 // Not coroutines: each returns Asio's lazy operation, which keeps copies of its arguments.
 asio::awaitable<size_t> TcpStream::readSome(asio::mutable_buffer buf, std::error_code& ec) {
   return socket_.async_read_some(buf, asio::redirect_error(kAwait, ec));

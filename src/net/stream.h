@@ -16,6 +16,10 @@
 
 namespace causeway::net {
 
+// An Asio TLS context sharing an OpenSSL one (SslCtxPtr from tls.h): Asio's context frees what it
+// holds, so it gets a reference of its own.
+asio::ssl::context adoptSslContext(SSL_CTX* ctx);
+
 class Stream {
  public:
   virtual ~Stream() = default;

@@ -21,11 +21,6 @@ int selectCertificate(SSL* ssl, int*, void*) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-asio::ssl::context adoptContext(const net::SslCtxPtr& ctx) {
-  SSL_CTX_up_ref(ctx.get());  // asio's context takes one reference
-  return asio::ssl::context(ctx.get());
-}
-
 asio::ssl::context makeServerBase() {
   asio::ssl::context c(asio::ssl::context::tls_server);
   SSL_CTX* raw = c.native_handle();
@@ -53,7 +48,9 @@ LoadBalancer& WorkerSnapshot::balancer(const Cluster& c) {
           (void)lb->pick({}, {});
         }
         break;
-      case LbAlgorithm::kLeastConnections: lb = makeLeastConnections(c.endpoints); break;
+      case LbAlgorithm::kLeastConnections:
+        lb = makeLeastConnections(c.endpoints);
+        break;
       case LbAlgorithm::kConsistentHashing:
         lb = makeConsistentHashing(c.endpoints, c.slots);
         break;
@@ -70,8 +67,8 @@ Worker::Worker(asio::io_context& io, size_t index, const SessionOptions& options
       access_log_(access_log),
       resolver_(std::make_unique<net::Resolver>(io)),
       server_tls_(makeServerBase()),
-      client_verify_(adoptContext(net::makeClientContext(true))),
-      client_noverify_(adoptContext(net::makeClientContext(false))) {}
+      client_verify_(net::adoptSslContext(net::makeClientContext(true).get())),
+      client_noverify_(net::adoptSslContext(net::makeClientContext(false).get())) {}
 
 void Worker::setConfig(std::shared_ptr<const ProxyConfig> config) {
   snapshot_ = std::make_shared<WorkerSnapshot>(std::move(config), index_);

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "pki/cert_init.h"
+
 namespace causeway::sync {
 namespace {
 
@@ -14,14 +16,15 @@ std::string lastError() {
   return buf;
 }
 
-Result<net::SslCtxPtr> make(const std::string& dir, const char* who, bool server) {
+Result<net::SslCtxPtr> make(const std::string& dir, const char* cert_file, const char* key_file,
+                            bool server) {
   net::SslCtxPtr ctx(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()),
                      net::SslCtxDeleter());
   if (!ctx) return Status::internal("cannot create a TLS context");
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
-  const std::string cert = dir + "/" + who + ".crt";
-  const std::string key = dir + "/" + who + ".key";
-  const std::string ca = dir + "/ca.crt";
+  const std::string cert = dir + "/" + cert_file;
+  const std::string key = dir + "/" + key_file;
+  const std::string ca = dir + "/" + pki::kCaCertFile;
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert.c_str()) != 1) {
     return Status::invalidArgument("cannot load cluster certificate " + cert + ": " + lastError());
   }
@@ -43,11 +46,11 @@ Result<net::SslCtxPtr> make(const std::string& dir, const char* who, bool server
 }  // namespace
 
 Result<net::SslCtxPtr> makeClusterServerContext(const std::string& dir) {
-  return make(dir, "cp", true);
+  return make(dir, pki::kCpCertFile, pki::kCpKeyFile, true);
 }
 
 Result<net::SslCtxPtr> makeClusterClientContext(const std::string& dir) {
-  return make(dir, "dp", false);
+  return make(dir, pki::kDpCertFile, pki::kDpKeyFile, false);
 }
 
 }  // namespace causeway::sync

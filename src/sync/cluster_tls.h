@@ -11,8 +11,7 @@
 
 namespace causeway::sync {
 
-inline constexpr const char* kClusterServerName = "causeway-cp";
-
+// The directory layout and the CP's name are pki's (pki/cert_init.h), which writes them.
 // cp.crt, cp.key, ca.crt in `dir`.
 Result<net::SslCtxPtr> makeClusterServerContext(const std::string& dir);
 // dp.crt, dp.key, ca.crt in `dir`.

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "model/kong/loader_json.h"
+#include "model/kong/schema.h"
 
 namespace causeway::sync {
 namespace {
@@ -17,14 +18,6 @@ Json parse(const std::string* text) {
   if (!text) return Json();
   Json j = Json::parse(*text, nullptr, false);
   return j.is_discarded() ? Json() : j;
-}
-
-std::string refId(const Json& body, const char* field) {
-  if (!body.is_object()) return {};
-  auto it = body.find(field);
-  if (it == body.end() || !it->is_object()) return {};
-  auto id = it->find("id");
-  return id != it->end() && id->is_string() ? id->get<std::string>() : std::string();
 }
 
 template <class T>
@@ -112,7 +105,7 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
     else if (kind == "targets" || kind == "snis") {
       const char* parentField = kind == "targets" ? "upstream" : "certificate";
       auto& parents = kind == "targets" ? upstreams : certificates;
-      std::string parent = refId(parse(set.find(kind, id)), parentField);
+      std::string parent = model::kong::foreignId(parse(set.find(kind, id)), parentField);
       if (!parent.empty()) parents.insert(parent);
       // A deleted child: find its parent in the current Config.
       if (kind == "targets") {
@@ -138,7 +131,7 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
   for (const auto& id : routes) {
     eraseById(next.routes, id);
     if (const std::string* body = set.find("routes", id)) {
-      doc.add("services", refId(parse(body), "service"));
+      doc.add("services", model::kong::foreignId(parse(body), "service"));
       doc.add("routes", id);
       ++loaded;
     }
@@ -150,7 +143,7 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
     // Targets in the order a full load sees them (created_at, then id): it is the balancer's.
     std::vector<std::pair<int64_t, std::string>> targets;
     set.forEach("targets", [&](const std::string& tid, const std::string& body) {
-      if (refId(parse(&body), "upstream") == id) {
+      if (model::kong::foreignId(parse(&body), "upstream") == id) {
         targets.emplace_back(set.createdAt("targets", tid), tid);
       }
     });
@@ -163,7 +156,7 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
     if (!set.find("certificates", id)) continue;
     doc.add("certificates", id);
     set.forEach("snis", [&](const std::string& sid, const std::string& body) {
-      if (refId(parse(&body), "certificate") == id) doc.add("snis", sid);
+      if (model::kong::foreignId(parse(&body), "certificate") == id) doc.add("snis", sid);
     });
     ++loaded;
   }
@@ -175,9 +168,9 @@ Status KongConfigBuilder::apply(const EntitySet& set, const Touched& touched) {
     eraseById(next.plugins, id);
     if (const std::string* text = set.find("plugins", id)) {
       Json body = parse(text);
-      doc.add("services", refId(body, "service"));
-      doc.add("routes", refId(body, "route"));
-      doc.add("consumers", refId(body, "consumer"));
+      doc.add("services", model::kong::foreignId(body, "service"));
+      doc.add("routes", model::kong::foreignId(body, "route"));
+      doc.add("consumers", model::kong::foreignId(body, "consumer"));
       doc.add("plugins", id);
       ++loaded;
     }

@@ -23,6 +23,7 @@
 
 #include "base/strings.h"
 #include "model/kong/ids.h"
+#include "pki/cert_init.h"
 #include "sync/cluster_tls.h"
 #include "sync/entity_set.h"
 #include "sync/kong_config_builder.h"
@@ -251,7 +252,7 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
     sock.set_option(asio::ip::tcp::no_delay(true), ec);
     auto stream = std::make_unique<net::TlsStream>(std::move(sock), *tls);
     net::TlsStream* t = stream.get();
-    co_await t->handshakeClient(kClusterServerName, true, ec);
+    co_await t->handshakeClient(pki::kClusterServerName, true, ec);
     if (ec) co_return Status::unavailable("TLS handshake with " + url + ": " + ec.message());
     auto c = std::make_shared<WsConnection>(std::move(stream), http::WebSocketRole::kClient,
                                             kMaxMessageBytes);
@@ -377,8 +378,7 @@ Status SyncClient::start() {
   s.node_id = id.value();
   auto ctx = makeClusterClientContext(s.options.cert_dir);
   if (!ctx.isOk()) return ctx.status();
-  SSL_CTX_up_ref(ctx->get());  // asio's context takes one reference
-  s.tls = std::make_unique<asio::ssl::context>(ctx->get());
+  s.tls = std::make_unique<asio::ssl::context>(net::adoptSslContext(ctx->get()));
   auto saved = loadSnapshot(s.options.data_dir);
   if (saved.isOk()) {
     if (s.entities.assign(saved->config) && s.entities.hash() == saved->hash) {

@@ -10,7 +10,7 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import BIN, REPO, Process, free_port, wait_port, wait_until
+from harness import BIN, REPO, Process, free_port, status_json, wait_port, wait_until
 
 PG_SANDBOX = os.path.join(REPO, "scripts", "pg-sandbox")
 
@@ -146,12 +146,7 @@ class HybridGateway(Process):
             raise RuntimeError("gateway did not start:\n" + self.output())
 
     def status(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.status_port, timeout=5)
-        try:
-            conn.request("GET", "/status")
-            return json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
+        return status_json(self.status_port)
 
     def request(self, path, headers=None, timeout=10):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)

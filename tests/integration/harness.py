@@ -46,6 +46,16 @@ def wait_port(port, timeout=15.0, host="127.0.0.1"):
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
+def status_json(port):
+    """GET /status of a causeway status listener on loopback, parsed."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/status")
+        return json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+
+
 class Process:
     """A child process whose output goes to a log file that tests can read."""
 
@@ -145,12 +155,7 @@ class Gateway(Process):
         return status, json.loads(data) if data else None
 
     def status(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.status_port, timeout=5)
-        try:
-            conn.request("GET", "/status")
-            return json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
+        return status_json(self.status_port)
 
     def metrics(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.status_port, timeout=5)

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "model/kong/schema.h"
 
 namespace causeway::model::kong {
 namespace {
@@ -18,27 +19,20 @@ struct ForeignKey {
   std::string_view kind;
 };
 
+// From the entity schemas (schema.h), which hold every foreign key.
 std::vector<ForeignKey> foreignKeys(std::string_view kind) {
-  if (kind == "services" || kind == "upstreams") return {{"client_certificate", "certificates"}};
-  if (kind == "routes") return {{"service", "services"}};
-  if (kind == "targets") return {{"upstream", "upstreams"}};
-  if (kind == "snis") return {{"certificate", "certificates"}};
-  if (kind == "plugins") {
-    return {{"service", "services"}, {"route", "routes"}, {"consumer", "consumers"}};
+  std::vector<ForeignKey> out;
+  if (const EntitySchema* schema = findSchema(kind)) {
+    for (const auto& f : schema->fields) {
+      if (f.type == FieldType::kForeign) out.push_back({f.name, f.reference});
+    }
   }
-  return {};
+  return out;
 }
 
 std::string stringOf(const Json& body, std::string_view key) {
   auto it = body.find(key);
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// The id in a foreign key field ({"id": "..."}), or "".
-std::string foreignId(const Json& body, std::string_view field) {
-  auto it = body.find(field);
-  if (it == body.end() || !it->is_object()) return {};
-  return stringOf(*it, "id");
 }
 
 // "host:port" with the host lower-cased and Kong's default target port.

@@ -154,15 +154,21 @@ const char* typeName(T t) {
   return "string";
 }
 
-std::string refId(const Json& v) {
-  if (v.is_object()) {
-    auto it = v.find("id");
-    if (it != v.end() && it->is_string()) return it->get<std::string>();
+}  // namespace
+
+std::string foreignId(const Json& value) {
+  if (value.is_object()) {
+    auto it = value.find("id");
+    if (it != value.end() && it->is_string()) return it->get<std::string>();
   }
   return {};
 }
 
-}  // namespace
+std::string foreignId(const Json& body, std::string_view field) {
+  if (!body.is_object()) return {};
+  auto it = body.find(field);
+  return it == body.end() ? std::string() : foreignId(*it);
+}
 
 const FieldSpec* EntitySchema::field(std::string_view name) const {
   for (const auto& f : fields) {
@@ -238,13 +244,13 @@ std::vector<std::string> uniqueKeys(const EntitySchema& schema, const Json& body
   }
   // Composite keys Kong enforces on these kinds.
   if (schema.kind == "targets" && body.contains("target") && body["target"].is_string()) {
-    keys.push_back("target=" + refId(body.value("upstream", Json())) + "/" +
+    keys.push_back("target=" + foreignId(body.value("upstream", Json())) + "/" +
                    body["target"].get<std::string>());
   }
   if (schema.kind == "plugins" && body.contains("name") && body["name"].is_string()) {
     std::string key = "plugin=" + body["name"].get<std::string>();
     for (const char* scope : {"service", "route", "consumer"}) {
-      key += "/" + refId(body.value(scope, Json()));
+      key += "/" + foreignId(body.value(scope, Json()));
     }
     if (body.contains("instance_name") && body["instance_name"].is_string()) {
       keys.push_back("instance_name=" + body["instance_name"].get<std::string>());
@@ -260,7 +266,7 @@ std::vector<std::string> references(const EntitySchema& schema, const Json& body
     if (f.type != T::kForeign) continue;
     auto it = body.find(f.name);
     if (it == body.end()) continue;
-    std::string id = refId(*it);
+    std::string id = foreignId(*it);
     if (!id.empty()) refs.push_back(f.reference + "/" + id);
   }
   return refs;

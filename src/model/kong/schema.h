@@ -59,6 +59,11 @@ void fillDefaults(const EntitySchema& schema, nlohmann::json& body);
 // schema says so: "80" -> 80 for an integer, "true" -> true, "a" -> ["a"] for an array.
 void coerceStrings(const EntitySchema& schema, nlohmann::json& body);
 
+// The id a foreign key holds ({"id": "..."}), or "" when it is null or not that shape; the second
+// form reads field `field` of an entity body.
+std::string foreignId(const nlohmann::json& value);
+std::string foreignId(const nlohmann::json& body, std::string_view field);
+
 // The store's unique keys ("name=users") and references ("services/<id>") of an entity body.
 std::vector<std::string> uniqueKeys(const EntitySchema& schema, const nlohmann::json& body);
 std::vector<std::string> references(const EntitySchema& schema, const nlohmann::json& body);
