@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -119,7 +120,9 @@ int runCp(const CpFlags& f) {
   }
 
   // The store's watcher runs on its own thread: hop to the main thread, then refresh and push.
-  bool refresh_queued = false;
+  // Set by the store's thread when a refresh is posted, cleared by the main thread when it runs:
+  // a burst of commits costs one refresh, which reads all of them.
+  std::atomic<bool> refresh_queued{false};
   auto refresh = [&] {
     refresh_queued = false;
     auto changed = config.refresh();
@@ -130,11 +133,7 @@ int runCp(const CpFlags& f) {
     if (changed.value() && cluster) cluster->configChanged();
   };
   Status watching = store.watch([&io, &refresh, &refresh_queued](int64_t) {
-    asio::post(io, [&refresh, &refresh_queued] {
-      if (refresh_queued) return;
-      refresh_queued = true;
-      refresh();
-    });
+    if (!refresh_queued.exchange(true)) asio::post(io, refresh);
   });
   if (!watching.isOk()) return fail(watching);
   refresh();  // anything committed between load() and watch()
@@ -146,6 +145,8 @@ int runCp(const CpFlags& f) {
     io.stop();
   });
   io.run();
+  // Stop the store's watcher thread while the callbacks it calls still exist.
+  opened.value().reset();
   return 0;
 }
 
