@@ -22,7 +22,7 @@
 #include "net/tls.h"
 #include "observe/stats.h"
 #include "proxy/server.h"
-#include "proxy/status_server.h"
+#include "http/status_server.h"
 #include "sync/sync_client.h"
 
 namespace causeway::cli {
@@ -111,7 +111,7 @@ class Gateway {
     server_ = std::make_unique<proxy::ProxyServer>(std::move(opt));
     if (Status st = server_->start(snap.value()); !st.isOk()) return fail(st);
 
-    proxy::StatusServer status(io_, [this](std::string_view path) { return statusPage(path); });
+    http::StatusServer status(io_, [this](std::string_view path) { return statusPage(path); });
     auto sep = net::parseEndpoint(flags_.status_listen);
     if (!sep.isOk()) return fail(sep.status());
     if (Status st = status.listen(sep.value()); !st.isOk()) return fail(st);

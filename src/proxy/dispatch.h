@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/http1_parser.h"
+#include "http/local_reply.h"
 #include "proxy/load_balancer.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
@@ -47,12 +48,7 @@ struct Cluster {
   std::string no_endpoint_message = "failure to get a peer from the ring-balancer";
 };
 
-struct LocalReply {
-  int status = 500;
-  std::string body;  // JSON unless content_type says otherwise
-  std::string content_type = "application/json; charset=utf-8";
-  std::string extra_headers;  // serialized "Name: value\r\n" lines
-};
+using http::LocalReply;
 
 struct ForwardPlan {
   const Cluster* cluster = nullptr;
@@ -79,9 +75,7 @@ class ProxyConfig {
   virtual const std::string& hash() const = 0;
 };
 
-// The JSON error bodies Kong answers with: {"message":"..."}.
-std::string kongErrorBody(std::string_view message);
-// Kong's default message for a status code ("Bad request", "Not found", ...).
-std::string_view kongDefaultMessage(int status);
+using http::kongDefaultMessage;
+using http::kongErrorBody;
 
 }  // namespace causeway::proxy

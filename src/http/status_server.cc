@@ -1,4 +1,4 @@
-#include "proxy/status_server.h"
+#include "http/status_server.h"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -11,7 +11,7 @@
 #include "net/address.h"
 #include "net/deadline.h"
 
-namespace causeway::proxy {
+namespace causeway::http {
 namespace {
 
 constexpr auto kAwait = asio::use_awaitable;
@@ -94,4 +94,4 @@ Status StatusServer::listen(const asio::ip::tcp::endpoint& ep) {
   return Status::ok();
 }
 
-}  // namespace causeway::proxy
+}  // namespace causeway::http

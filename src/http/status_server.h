@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "proxy/dispatch.h"
+#include "http/local_reply.h"
 
-namespace causeway::proxy {
+namespace causeway::http {
 
 class StatusServer {
  public:
@@ -26,4 +26,4 @@ class StatusServer {
   Handler handler_;
 };
 
-}  // namespace causeway::proxy
+}  // namespace causeway::http

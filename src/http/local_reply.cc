@@ -1,8 +1,8 @@
-#include "proxy/dispatch.h"
+#include "http/local_reply.h"
 
 #include "base/strings.h"
 
-namespace causeway::proxy {
+namespace causeway::http {
 
 std::string kongErrorBody(std::string_view message) {
   return "{\"message\":\"" + jsonEscape(message) + "\"}";
@@ -29,4 +29,4 @@ std::string_view kongDefaultMessage(int status) {
   }
 }
 
-}  // namespace causeway::proxy
+}  // namespace causeway::http
