@@ -16,6 +16,7 @@ Run addGatewayCommand(CLI::App& app);
 Run addDemoAppCommand(CLI::App& app);
 Run addCertCommand(CLI::App& app);  // cert init
 Run addCpCommand(CLI::App& app);    // control plane
-Run addCtlCommand(CLI::App& app);   // Admin API client
+Run addCtlCommand(CLI::App& app);   // Admin API client, network trace
+Run addTransitCommand(CLI::App& app);  // transit network gateway, genkey, pubkey
 
 }  // namespace causeway::cli

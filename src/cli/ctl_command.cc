@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@
 
 #include "cli/admin_client.h"
 #include "cli/commands.h"
+#include "cli/network_trace.h"
 #include "model/kong/config_diff.h"
 #include "model/kong/loader.h"
 
@@ -638,6 +640,20 @@ int runCtl(std::vector<std::string> args) {
       ->capture_default_str();
   get->footer(kExitCodesHelp);
 
+  auto* network = app.add_subcommand("network", "the transit network's model (no Admin API)");
+  network->require_subcommand(1);
+  auto* trace = network->add_subcommand(
+      "trace", "explain a flow from the declarative network model alone: verdict, hops, firewall");
+  std::string trace_config, trace_src, trace_dst;
+  bool trace_json = false;
+  trace->add_option("--config", trace_config, "declarative file with a network: section")
+      ->required();
+  trace->add_option("src", trace_src, "source IP address")->required();
+  trace->add_option("dst", trace_dst, "destination IP address")->required();
+  trace->add_flag("--json", trace_json,
+                  "print {\"verdict\",\"hops\",\"firewall\",\"reason\"} as JSON");
+  trace->footer("Exit codes: 0 allow, 1 deny or no route, 2 invalid input.");
+
   try {
     std::reverse(args.begin(), args.end());  // CLI11 takes them last first
     app.parse(args);
@@ -651,6 +667,9 @@ int runCtl(std::vector<std::string> args) {
     return kExitInvalid;
   }
 
+  if (trace->parsed()) {
+    return runNetworkTrace(trace_config, trace_src, trace_dst, trace_json, std::cout, std::cerr);
+  }
   Ctl ctl(f);
   if (apply->parsed()) return ctl.apply(/*diffOnly=*/false);
   if (diff->parsed()) return ctl.apply(/*diffOnly=*/true);
@@ -663,7 +682,7 @@ int runCtl(std::vector<std::string> args) {
 
 Run addCtlCommand(CLI::App& app) {
   auto* sub = app.add_subcommand("ctl",
-                                 "client of the Admin API: apply, diff, dump, get "
+                                 "client of the Admin API: apply, diff, dump, get; network trace "
                                  "(causeway ctl --help)");
   sub->prefix_command();  // every argument goes to runCtl's own parser
   sub->set_help_flag();   // so does --help

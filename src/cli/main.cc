@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   runs["cert"] = causeway::cli::addCertCommand(app);
   runs["cp"] = causeway::cli::addCpCommand(app);
   runs["ctl"] = causeway::cli::addCtlCommand(app);
+  runs["transit"] = causeway::cli::addTransitCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

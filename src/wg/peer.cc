@@ -33,7 +33,8 @@ Peer::Peer(PeerId id, const PeerConfig& config, PeerContext& context, TimePoint 
       handshake_(context.local, config.public_key, config.preshared_key),
       signer_(config.public_key),
       endpoint_(config.endpoint),
-      persistent_keepalive_(config.persistent_keepalive) {
+      persistent_keepalive_(config.persistent_keepalive),
+      keepalive_as_heartbeat_(config.keepalive_as_heartbeat) {
   // A peer with a persistent keepalive reaches out at once, as it would after a restart.
   if (persistent_keepalive_.count() > 0) persistent_at_ = now;
 }
@@ -45,6 +46,7 @@ PeerStatus Peer::status() const {
   s.public_key = publicKey();
   s.endpoint = endpoint_;
   s.last_handshake = last_handshake_;
+  s.last_received = last_received_;
   s.has_session = current_ != nullptr;
   s.rx_bytes = rx_bytes_;
   s.tx_bytes = tx_bytes_;
@@ -93,8 +95,11 @@ void Peer::onAuthenticatedSent(TimePoint now) {
 }
 
 void Peer::onAuthenticatedReceived(TimePoint now) {
+  last_received_ = now;
   new_handshake_at_.reset();  // the peer answered
-  if (persistent_keepalive_.count() > 0) persistent_at_ = now + persistent_keepalive_;
+  if (persistent_keepalive_.count() > 0 && !keepalive_as_heartbeat_) {
+    persistent_at_ = now + persistent_keepalive_;
+  }
 }
 
 void Peer::onDataSent(TimePoint now) {

@@ -39,12 +39,17 @@ struct PeerConfig {
   std::chrono::seconds persistent_keepalive{0};
   // Empty until known; learnt from the peer's authenticated packets in any case (roaming).
   Endpoint endpoint;
+  // With a persistent keepalive: restart its timer only when we send, not when we receive (as
+  // WireGuard does), so that both ends of an idle tunnel hear each other every interval. The
+  // transit layer uses it as a heartbeat to notice a dead HA member within seconds.
+  bool keepalive_as_heartbeat = false;
 };
 
 struct PeerStatus {
   PublicKey public_key{};
   Endpoint endpoint;
   std::optional<TimePoint> last_handshake;
+  std::optional<TimePoint> last_received;  // the last authenticated message of any kind
   bool has_session = false;  // a current session exists (it may be past its age limit)
   uint64_t rx_bytes = 0;     // transport message sizes, keepalives and handshakes excluded
   uint64_t tx_bytes = 0;
@@ -127,6 +132,7 @@ class Peer {
   MacSigner signer_;
   Endpoint endpoint_;
   std::chrono::seconds persistent_keepalive_;
+  bool keepalive_as_heartbeat_;
 
   std::unique_ptr<Keypair> previous_;
   std::unique_ptr<Keypair> current_;
@@ -143,6 +149,7 @@ class Peer {
   bool last_minute_rekey_sent_ = false;
 
   std::optional<TimePoint> last_handshake_;
+  std::optional<TimePoint> last_received_;
   uint64_t rx_bytes_ = 0, tx_bytes_ = 0, rx_packets_ = 0, tx_packets_ = 0, handshakes_ = 0;
   std::array<uint64_t, size_t(DropReason::kCount)> drops_{};
 };

@@ -1,0 +1,227 @@
+#include "transit/forwarder.h"
+
+#include "net/socket_address.h"
+#include "transit/mss_clamp.h"
+#include "transit/packet_info.h"
+
+namespace causeway::transit {
+namespace {
+
+// Decrements the TTL (IPv4, with the header checksum fixed per RFC 1624) or the hop limit
+// (IPv6). False when the packet must not be forwarded any more.
+bool decrementTtl(std::span<uint8_t> p) {
+  if ((p[0] >> 4) == 4) {
+    if (p[8] <= 1) return false;
+    --p[8];
+    // The TTL is the high byte of the word at offset 8: the checksum goes up by 0x0100.
+    uint32_t sum = uint32_t(p[10] << 8 | p[11]) + 0x0100;
+    sum = (sum & 0xffff) + (sum >> 16);
+    p[10] = uint8_t(sum >> 8);
+    p[11] = uint8_t(sum);
+    return true;
+  }
+  if (p[7] <= 1) return false;
+  --p[7];
+  return true;
+}
+
+ForwardDrop dropFor(network::Decision::Cause c) {
+  using C = network::Decision::Cause;
+  switch (c) {
+    case C::kNoRoute:
+      return ForwardDrop::kNoRoute;
+    case C::kBlackhole:
+      return ForwardDrop::kBlackhole;
+    case C::kDomain:
+      return ForwardDrop::kDomain;
+    case C::kSpoofedSource:
+      return ForwardDrop::kSpoofedSource;
+    case C::kPeeringNotTransitive:
+      return ForwardDrop::kPeeringNotTransitive;
+    case C::kNotLocal:
+      return ForwardDrop::kNotLocal;
+    default:
+      return ForwardDrop::kNoRoute;
+  }
+}
+
+}  // namespace
+
+std::string_view forwardDropName(ForwardDrop d) {
+  switch (d) {
+    case ForwardDrop::kNoRoute:
+      return "no_route";
+    case ForwardDrop::kBlackhole:
+      return "blackhole";
+    case ForwardDrop::kDomain:
+      return "domain";
+    case ForwardDrop::kSpoofedSource:
+      return "spoofed_source";
+    case ForwardDrop::kPeeringNotTransitive:
+      return "peering_not_transitive";
+    case ForwardDrop::kNotLocal:
+      return "not_local";
+    case ForwardDrop::kTtlExpired:
+      return "ttl_expired";
+    case ForwardDrop::kBadPacket:
+      return "bad_packet";
+    case ForwardDrop::kTunnelSend:
+      return "tunnel_send";
+    case ForwardDrop::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+Forwarder::Forwarder(network::GatewayPlan plan, ForwarderOptions options)
+    : plan_(std::move(plan)),
+      options_(options),
+      flows_(options.flow_options),
+      mss_v4_(maxSegmentSize(plan_.mtu, false)),
+      mss_v6_(maxSegmentSize(plan_.mtu, true)) {}
+
+Result<std::unique_ptr<Forwarder>> Forwarder::create(wg::Env& env, const wg::Key& private_key,
+                                                     network::GatewayPlan plan,
+                                                     ForwarderOptions options, wg::TimePoint now) {
+  std::unique_ptr<Forwarder> f(new Forwarder(std::move(plan), options));
+  auto device = wg::Device::create(env, private_key, wg::DeviceOptions{size_t(f->plan_.mtu)});
+  if (!device.isOk()) return device.status();
+  f->device_ = std::move(device.value());
+  f->forwarding_ = std::make_unique<network::Forwarding>(f->plan_);
+  for (const network::PeerPlan& p : f->plan_.peers) {
+    wg::PeerConfig config;
+    config.public_key = p.public_key;
+    // Causeway peers keep their tunnels warm so that a dead one is noticed within kDeadAfter;
+    // an external site is a stock WireGuard peer and keeps its own keepalive settings.
+    if (p.liveness) {
+      config.persistent_keepalive = kKeepaliveInterval;
+      config.keepalive_as_heartbeat = true;
+    }
+    if (!p.endpoint.empty()) {
+      auto address = net::SocketAddress::parse(p.endpoint);
+      if (!address.isOk()) {
+        return Status::internal("peer " + p.name + ": " + address.status().message());
+      }
+      config.endpoint = wg::Endpoint(address->bytes());
+    }
+    auto id = f->device_->addPeer(config, now);
+    if (!id.isOk()) return Status::invalidArgument("peer " + p.name + ": " + id.status().message());
+    f->plan_index_[id.value()] = f->peer_ids_.size();
+    f->peer_ids_.push_back(id.value());
+  }
+  f->alive_.assign(f->peer_ids_.size(), 0);
+  return f;
+}
+
+void Forwarder::fromTun(std::span<uint8_t> packet, wg::TimePoint now, ForwarderOutput& out) {
+  if (options_.clamp_mss && !plan_.is_transit) clampMss(packet, mss_v4_, mss_v6_);
+  forward(packet, network::Forwarding::kFromTun, now, out);
+}
+
+void Forwarder::fromNetwork(std::span<const uint8_t> datagram, const wg::Endpoint& source,
+                            wg::TimePoint now, bool under_load, ForwarderOutput& out) {
+  scratch_.clear();
+  device_->receive(datagram, source, now, under_load, scratch_);
+  for (wg::Action& a : scratch_) {
+    if (a.type == wg::Action::Type::kSend) {
+      out.sends.push_back(std::move(a));
+      continue;
+    }
+    auto it = plan_index_.find(a.peer);
+    if (it == plan_index_.end()) continue;  // impossible: every device peer is a plan peer
+    forward(a.bytes, it->second, now, out);
+  }
+}
+
+void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now,
+                        ForwarderOutput& out) {
+  const std::optional<PacketInfo> info = parsePacket(packet);
+  if (!info) {
+    drop(ForwardDrop::kBadPacket);
+    return;
+  }
+  const network::Decision d = forwarding_->decide(ingress, info->src, info->dst);
+  auto domain = [](const std::string* s) { return s ? std::string_view(*s) : std::string_view(); };
+  std::optional<ForwardDrop> dropped;
+  switch (d.action) {
+    case network::Decision::kDeliverLocal:
+    case network::Decision::kFirewall:
+      out.to_tun.emplace_back(packet.begin(), packet.end());
+      break;
+    case network::Decision::kTunnel: {
+      const std::optional<size_t> hop = activeNextHop(*d.route);
+      if (!hop) {
+        dropped = ForwardDrop::kNoRoute;
+        break;
+      }
+      if (ingress != network::Forwarding::kFromTun && !decrementTtl(packet)) {
+        dropped = ForwardDrop::kTtlExpired;
+        break;
+      }
+      if (device_->send(peer_ids_[*hop], packet, now, out.sends) != wg::DropReason::kNone) {
+        dropped = ForwardDrop::kTunnelSend;
+      }
+      break;
+    }
+    case network::Decision::kDrop:
+      dropped = dropFor(d.cause);
+      break;
+  }
+  if (dropped) drop(*dropped);
+  if (options_.flows) {
+    flows_.record(*info, packet.size(), now, domain(d.src_domain), domain(d.dst_domain), !dropped,
+                  dropped ? forwardDropName(*dropped) : std::string_view());
+  }
+}
+
+std::optional<size_t> Forwarder::activeNextHop(const network::RouteEntry& route) const {
+  if (route.next_hops.empty()) return std::nullopt;
+  for (size_t hop : route.next_hops) {
+    if (alive_[hop]) return hop;
+  }
+  return route.next_hops.front();
+}
+
+void Forwarder::refreshLiveness(wg::TimePoint now) {
+  for (size_t i = 0; i < peer_ids_.size(); ++i) {
+    const wg::Peer* peer = device_->peer(peer_ids_[i]);
+    const std::optional<wg::TimePoint> last = peer->status().last_received;
+    // External sites keep no keepalive of ours: alive while their session is.
+    const auto limit = plan_.peers[i].liveness ? wg::Duration(kDeadAfter)
+                                               : wg::Duration(std::chrono::seconds(180));
+    alive_[i] = last && now - *last < limit;
+  }
+}
+
+void Forwarder::tick(wg::TimePoint now, ForwarderOutput& out) {
+  device_->tick(now, out.sends);
+  if (now >= next_housekeeping_) {
+    next_housekeeping_ = now + kHousekeepingInterval;
+    refreshLiveness(now);
+    if (options_.flows) flows_.expire(now, out.flows);
+  }
+}
+
+wg::TimePoint Forwarder::nextDeadline(wg::TimePoint now) const {
+  wg::TimePoint next = std::max(next_housekeeping_, now);
+  if (auto d = device_->nextDeadline(); d && *d < next) next = *d;
+  return next;
+}
+
+void Forwarder::drainFlows(ForwarderOutput& out) { flows_.drain(out.flows); }
+
+std::vector<TunnelStatus> Forwarder::tunnels() const {
+  std::vector<TunnelStatus> result;
+  for (size_t i = 0; i < peer_ids_.size(); ++i) {
+    TunnelStatus t;
+    t.peer = plan_.peers[i].name;
+    t.kind = plan_.peers[i].kind;
+    t.endpoint = plan_.peers[i].endpoint;
+    t.up = alive_[i] != 0;
+    t.wg = device_->peer(peer_ids_[i])->status();
+    result.push_back(std::move(t));
+  }
+  return result;
+}
+
+}  // namespace causeway::transit

@@ -1,0 +1,134 @@
+// Forwarder: one gateway's data path with no I/O (ZeroTier's processWirePacket style). It owns
+// the WireGuard device (one tunnel per peer of the plan) and the compiled forwarding decision of
+// the model, and turns events into output:
+//   - an IP packet read from the TUN device (from the VPC on a spoke, back from the firewall on
+//     a transit) is checked, routed by longest prefix and sealed into the tunnel of the chosen
+//     next hop;
+//   - a datagram from the network is opened; the inner packet is checked (source allowed for
+//     that peer, domains connected, peering not crossed twice) and then delivered to the TUN
+//     device, sent out to the firewall (also through the TUN device: the kernel's policy route
+//     takes it there), or tunnelled on to the next gateway;
+//   - tick() runs the tunnel timers, re-evaluates which peers are alive (HA: a peer silent for
+//     kDeadAfter is skipped in favour of the next next-hop) and expires flow records.
+// Every dropped packet is counted by reason. Not thread-safe: one thread owns a forwarder.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/network/forwarding.h"
+#include "model/network/plan.h"
+#include "transit/flow_table.h"
+#include "wg/device.h"
+
+namespace causeway::transit {
+
+namespace network = model::network;
+
+// A Causeway peer that has sent nothing authenticated for this long is taken as down. Peers
+// send a keepalive every kKeepaliveInterval at least, so this is two missed keepalives.
+inline constexpr std::chrono::milliseconds kDeadAfter{2000};
+inline constexpr std::chrono::seconds kKeepaliveInterval{1};
+// How often tick() wants to run even with no tunnel timer due (liveness, flows).
+inline constexpr std::chrono::milliseconds kHousekeepingInterval{200};
+
+// Reasons the forwarder drops an inner packet, besides the tunnel protocol's own.
+enum class ForwardDrop : uint8_t {
+  kNoRoute,
+  kBlackhole,
+  kDomain,
+  kSpoofedSource,
+  kPeeringNotTransitive,
+  kNotLocal,
+  kTtlExpired,
+  kBadPacket,   // not an IP packet
+  kTunnelSend,  // the tunnel could not take it (no endpoint, staging overflow)
+  kCount
+};
+std::string_view forwardDropName(ForwardDrop d);
+
+struct ForwarderOptions {
+  bool flows = false;  // keep flow records
+  FlowOptions flow_options;
+  bool clamp_mss = true;  // on packets entering the overlay from the TUN device
+};
+
+// What one event asks the I/O layer to do.
+struct ForwarderOutput {
+  std::vector<wg::Action> sends;             // kSend actions: one UDP datagram each
+  std::vector<std::vector<uint8_t>> to_tun;  // IP packets to write to the TUN device
+  std::vector<FlowRecord> flows;             // flow records to export
+  void clear() {
+    sends.clear();
+    to_tun.clear();
+    flows.clear();
+  }
+};
+
+struct TunnelStatus {
+  std::string peer;
+  network::PeerKind kind;
+  std::string endpoint;  // as configured
+  bool up = false;
+  wg::PeerStatus wg;
+};
+
+class Forwarder {
+ public:
+  // Builds the device and one tunnel per peer of `plan`. Peers whose endpoint does not parse
+  // are refused (the model validated them already, so this is an internal error).
+  static Result<std::unique_ptr<Forwarder>> create(wg::Env& env, const wg::Key& private_key,
+                                                   network::GatewayPlan plan,
+                                                   ForwarderOptions options, wg::TimePoint now);
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
+
+  void fromTun(std::span<uint8_t> packet, wg::TimePoint now, ForwarderOutput& out);
+  void fromNetwork(std::span<const uint8_t> datagram, const wg::Endpoint& source, wg::TimePoint now,
+                   bool under_load, ForwarderOutput& out);
+  void tick(wg::TimePoint now, ForwarderOutput& out);
+  wg::TimePoint nextDeadline(wg::TimePoint now) const;
+  // Flow records still open (at shutdown).
+  void drainFlows(ForwarderOutput& out);
+
+  const network::GatewayPlan& plan() const { return plan_; }
+  const wg::PublicKey& publicKey() const { return device_->publicKey(); }
+  std::vector<TunnelStatus> tunnels() const;
+  // The next hop in use for a route: the first live one, else the first; nullopt when none.
+  std::optional<size_t> activeNextHop(const network::RouteEntry& route) const;
+  const std::array<uint64_t, size_t(ForwardDrop::kCount)>& drops() const { return drops_; }
+  const std::array<uint64_t, size_t(wg::DropReason::kCount)>& tunnelDrops() const {
+    return device_->receiveCounts();
+  }
+  const FlowTable& flowTable() const { return flows_; }
+
+ private:
+  Forwarder(network::GatewayPlan plan, ForwarderOptions options);
+  // Routes an inner packet that came from `ingress` (a plan peer index or kFromTun).
+  void forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now, ForwarderOutput& out);
+  void drop(ForwardDrop d) { ++drops_[size_t(d)]; }
+  void refreshLiveness(wg::TimePoint now);
+
+  network::GatewayPlan plan_;
+  ForwarderOptions options_;
+  std::unique_ptr<network::Forwarding> forwarding_;
+  std::unique_ptr<wg::Device> device_;
+  std::vector<wg::PeerId> peer_ids_;         // by plan peer index
+  std::map<wg::PeerId, size_t> plan_index_;  // the reverse
+  std::vector<uint8_t> alive_;               // by plan peer index
+  wg::Actions scratch_;
+  FlowTable flows_;
+  wg::TimePoint next_housekeeping_{};
+  uint16_t mss_v4_, mss_v6_;
+  std::array<uint64_t, size_t(ForwardDrop::kCount)> drops_{};
+};
+
+}  // namespace causeway::transit
