@@ -114,6 +114,12 @@ Result<std::unique_ptr<Forwarder>> Forwarder::create(wg::Env& env, const wg::Key
 }
 
 void Forwarder::fromTun(std::span<uint8_t> packet, wg::TimePoint now, ForwarderOutput& out) {
+  // The kernel talks to the link itself over IPv6 (router solicitations, MLD): nothing to route.
+  if (packet.size() >= 40 && (packet[0] >> 4) == 6 &&
+      (packet[24] == 0xff || (packet[8] == 0xfe && (packet[9] & 0xc0) == 0x80))) {
+    drop(ForwardDrop::kLinkLocal);
+    return;
+  }
   if (options_.clamp_mss && !plan_.is_transit) clampMss(packet, mss_v4_, mss_v6_);
   forward(packet, network::Forwarding::kFromTun, now, out);
 }

@@ -69,10 +69,11 @@ TEST(NetworkPlan, SpokeOfAnHaPair) {
   EXPECT_TRUE(t.liveness);
   EXPECT_EQ(t.allowed_sources,
             cidrs({"10.2.0.0/16", "10.11.0.0/16", "fd00:11::/64", "10.12.0.0/16", "10.21.0.0/16",
-                   "10.22.0.0/16", "192.168.0.0/16", "10.99.0.0/16"}));
+                   "10.22.0.0/16", "192.168.0.0/16", "100.64.0.1/32", "10.99.0.0/16"}));
   // dc1 hangs off aws-transit only: the partner cannot send from it.
-  EXPECT_EQ(p.peers[1].allowed_sources, cidrs({"10.2.0.0/16", "10.11.0.0/16", "fd00:11::/64",
-                                               "10.12.0.0/16", "10.21.0.0/16", "10.22.0.0/16"}));
+  EXPECT_EQ(p.peers[1].allowed_sources,
+            cidrs({"10.2.0.0/16", "10.11.0.0/16", "fd00:11::/64", "10.12.0.0/16", "10.21.0.0/16",
+                   "10.22.0.0/16", "100.64.0.2/32"}));
 
   EXPECT_EQ(routes(p), (std::vector<std::string>{
                            "10.1.0.0/16 local [] prod aws-orders",
@@ -83,6 +84,9 @@ TEST(NetworkPlan, SpokeOfAnHaPair) {
                            "10.21.0.0/16 tunnel [aws-transit,aws-transit-ha] dev azure-dev",
                            "10.22.0.0/16 tunnel [aws-transit,aws-transit-ha] shared azure-shared",
                            "192.168.0.0/16 tunnel [aws-transit] shared dc1",
+                           "100.64.0.5/32 local []  aws-orders",
+                           "100.64.0.1/32 tunnel [aws-transit]  aws-transit",
+                           "100.64.0.2/32 tunnel [aws-transit-ha]  aws-transit-ha",
                            "10.99.0.0/16 tunnel [aws-transit]  static",
                        }));
 
@@ -105,14 +109,15 @@ TEST(NetworkPlan, TransitWithAttachmentsPeersAndAnExternal) {
   ASSERT_EQ(peerNames(p), (std::vector<std::string>{"aws-orders", "aws-dev", "dc1", "gcp-transit",
                                                     "azure-transit"}));
   EXPECT_EQ(p.peers[0].kind, PeerKind::kSpoke);
-  EXPECT_EQ(p.peers[0].allowed_sources, cidrs({"10.1.0.0/16"}));
+  EXPECT_EQ(p.peers[0].allowed_sources, cidrs({"10.1.0.0/16", "100.64.0.5/32"}));
   EXPECT_EQ(p.peers[2].kind, PeerKind::kExternal);
   EXPECT_FALSE(p.peers[2].liveness);
   EXPECT_EQ(p.peers[2].endpoint, "172.31.0.50:51820");
   EXPECT_EQ(p.peers[2].allowed_sources, cidrs({"192.168.0.0/16"}));
   // A peered transit speaks for its own attachments, not for what it learned over peerings.
-  EXPECT_EQ(p.peers[3].allowed_sources, cidrs({"10.11.0.0/16", "fd00:11::/64", "10.12.0.0/16"}));
-  EXPECT_EQ(p.peers[4].allowed_sources, cidrs({"10.21.0.0/16", "10.22.0.0/16"}));
+  EXPECT_EQ(p.peers[3].allowed_sources,
+            cidrs({"10.11.0.0/16", "fd00:11::/64", "10.12.0.0/16", "100.64.1.1/32"}));
+  EXPECT_EQ(p.peers[4].allowed_sources, cidrs({"10.21.0.0/16", "10.22.0.0/16", "100.64.0.4/32"}));
 
   EXPECT_EQ(routes(p), (std::vector<std::string>{
                            "10.1.0.0/16 tunnel [aws-orders] prod aws-orders",
@@ -123,6 +128,11 @@ TEST(NetworkPlan, TransitWithAttachmentsPeersAndAnExternal) {
                            "10.21.0.0/16 tunnel [azure-transit] dev azure-dev",
                            "10.22.0.0/16 tunnel [azure-transit] shared azure-shared",
                            "192.168.0.0/16 tunnel [dc1] shared dc1",
+                           "100.64.0.1/32 local []  aws-transit",
+                           "100.64.0.5/32 tunnel [aws-orders]  aws-orders",
+                           "100.64.0.6/32 tunnel [aws-dev]  aws-dev",
+                           "100.64.1.1/32 tunnel [gcp-transit]  gcp-transit",
+                           "100.64.0.4/32 tunnel [azure-transit]  azure-transit",
                            "10.99.0.0/16 blackhole []  static",
                        }));
 }
@@ -143,32 +153,42 @@ TEST(NetworkPlan, PeeredTransitListsHaMembersInTheAttachmentsOrder) {
   EXPECT_EQ(r[1], "10.2.0.0/16 tunnel [aws-transit-ha,aws-transit] dev aws-dev");
   EXPECT_EQ(r.back(), "10.12.99.0/24 blackhole []  static");
   // The two members of aws-hub both speak for the hub's attachments, dc1 included.
-  for (const char* member : {"aws-transit", "aws-transit-ha"}) {
+  for (auto [member, address] :
+       {std::pair{"aws-transit", "100.64.0.1/32"}, std::pair{"aws-transit-ha", "100.64.0.2/32"}}) {
     auto it = std::find_if(p.peers.begin(), p.peers.end(),
                            [&](const PeerPlan& peer) { return peer.name == member; });
     ASSERT_NE(it, p.peers.end());
-    EXPECT_EQ(it->allowed_sources, cidrs({"10.1.0.0/16", "10.2.0.0/16", "192.168.0.0/16"}));
+    EXPECT_EQ(it->allowed_sources,
+              cidrs({"10.1.0.0/16", "10.2.0.0/16", "192.168.0.0/16", address}));
   }
 
   const GatewayPlan dev = plan(n, "aws-dev");
   EXPECT_EQ(peerNames(dev), (std::vector<std::string>{"aws-transit-ha", "aws-transit"}));
   EXPECT_EQ(routes(dev)[1], "10.1.0.0/16 tunnel [aws-transit-ha,aws-transit] prod aws-orders");
-  EXPECT_EQ(routes(dev).back(), "192.168.0.0/16 tunnel [aws-transit] shared dc1");
+  EXPECT_EQ(routes(dev)[7], "192.168.0.0/16 tunnel [aws-transit] shared dc1");
 }
 
 TEST(NetworkPlan, PeeringIsNotTransitive) {
   auto loaded = loadNetworkFile(std::string(CAUSEWAY_TEST_DATA_DIR) + "/network/chain.yml");
   ASSERT_TRUE(loaded) << loaded.status().message();
   const Network& n = *loaded;
-  EXPECT_EQ(routes(plan(n, "a")),
-            (std::vector<std::string>{"10.1.0.0/16 local [] d a", "10.2.0.0/16 tunnel [t1] d b"}));
-  EXPECT_EQ(plan(n, "a").peers[0].allowed_sources, cidrs({"10.2.0.0/16"}));
-  EXPECT_EQ(routes(plan(n, "t1")), (std::vector<std::string>{"10.1.0.0/16 tunnel [a] d a",
-                                                             "10.2.0.0/16 tunnel [t2] d b"}));
+  // Tunnel addresses (100.64/16) only reach direct peers; the CIDRs are what this is about.
+  EXPECT_EQ(
+      routes(plan(n, "a")),
+      (std::vector<std::string>{"10.1.0.0/16 local [] d a", "10.2.0.0/16 tunnel [t1] d b",
+                                "100.64.0.4/32 local []  a", "100.64.0.1/32 tunnel [t1]  t1"}));
+  EXPECT_EQ(plan(n, "a").peers[0].allowed_sources, cidrs({"10.2.0.0/16", "100.64.0.1/32"}));
+  EXPECT_EQ(routes(plan(n, "t1")),
+            (std::vector<std::string>{"10.1.0.0/16 tunnel [a] d a", "10.2.0.0/16 tunnel [t2] d b",
+                                      "100.64.0.1/32 local []  t1", "100.64.0.4/32 tunnel [a]  a",
+                                      "100.64.0.2/32 tunnel [t2]  t2"}));
   // t2 reaches both ends; its static blackhole replaces the learned route to c.
-  EXPECT_EQ(routes(plan(n, "t2")),
-            (std::vector<std::string>{"10.1.0.0/16 tunnel [t1] d a", "10.2.0.0/16 tunnel [b] d b",
-                                      "10.3.0.0/16 blackhole []  static"}));
+  EXPECT_EQ(
+      routes(plan(n, "t2")),
+      (std::vector<std::string>{"10.1.0.0/16 tunnel [t1] d a", "10.2.0.0/16 tunnel [b] d b",
+                                "10.3.0.0/16 blackhole []  static", "100.64.0.2/32 local []  t2",
+                                "100.64.0.5/32 tunnel [b]  b", "100.64.0.1/32 tunnel [t1]  t1",
+                                "100.64.0.3/32 tunnel [t3]  t3"}));
 }
 
 TEST(NetworkPlan, UnknownNamesAndExternalsHaveNoPlan) {

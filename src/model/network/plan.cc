@@ -30,6 +30,7 @@ class Planner {
     peers_ = topo_.tunnelsOf(self_);
     for (const NodeRef& peer : peers_) p.peers.push_back(peerPlan(peer));
     p.routes = p.is_transit ? transitRoutes() : spokeRoutes(p.local_cidrs, p.domain, p.name);
+    addTunnelAddressRoutes(p);
     addStaticRoutes(p);
     if (p.is_transit) p.firewall = firewall(p.name);
     for (const NodeRef& a : topo_.attachments()) {
@@ -131,6 +132,22 @@ class Planner {
       addRoutes(routes, a, hops);
     }
     return routes;
+  }
+
+  // Every gateway's tunnel address answers through the overlay to the gateways it has tunnels
+  // with (ping a transit from its spoke, run iperf3 to it): a /32 (/128) to that peer, accepted
+  // as a source from it. Not to external sites: a stock WireGuard peer has its own addressing.
+  void addTunnelAddressRoutes(GatewayPlan& p) const {
+    p.routes.push_back({p.tunnel_address, RouteKind::kLocal, {}, "", p.name});
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      const NodeRef& peer = peers_[i];
+      if (peer.kind == PeerKind::kExternal) continue;
+      const Cidr& address = peer.kind == PeerKind::kTransit
+                                ? n_.transit_gateways[peer.index].tunnel_address
+                                : n_.spoke_gateways[peer.index].tunnel_address;
+      p.routes.push_back({address, RouteKind::kTunnel, {i}, "", p.peers[i].name});
+      p.peers[i].allowed_sources.push_back(address);
+    }
   }
 
   void addStaticRoutes(GatewayPlan& p) const {

@@ -10,6 +10,8 @@
 // - A transit routes its attachments' CIDRs to the attachment, and the CIDRs of attachments of
 //   the transits it peers with to those transits (in the attachment's preference order, so the
 //   one it names first, then its HA partners). Never a CIDR two peerings away.
+// - Every gateway routes its own tunnel address kLocal and the tunnel address of each Causeway
+//   peer (/32 or /128) to that peer, so gateways answer through the overlay (ping, iperf3).
 // - static_routes add kBlackhole or kTunnel (next_hop) entries to their gateway, replacing a
 //   learned route for exactly the same prefix. Tunnelling a prefix to a peer also accepts that
 //   prefix as a source from the peer (as WireGuard's AllowedIPs do).
