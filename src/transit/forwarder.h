@@ -51,6 +51,7 @@ enum class ForwardDrop : uint8_t {
   kTtlExpired,
   kBadPacket,   // not an IP packet
   kTunnelSend,  // the tunnel could not take it (no endpoint, staging overflow)
+  kLinkLocal,   // IPv6 link-local or multicast from the TUN device (router solicitations...)
   kCount
 };
 std::string_view forwardDropName(ForwardDrop d);
