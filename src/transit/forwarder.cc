@@ -67,6 +67,8 @@ std::string_view forwardDropName(ForwardDrop d) {
       return "bad_packet";
     case ForwardDrop::kTunnelSend:
       return "tunnel_send";
+    case ForwardDrop::kLinkLocal:
+      return "link_local";
     case ForwardDrop::kCount:
       break;
   }
