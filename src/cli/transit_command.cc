@@ -87,6 +87,15 @@ int runTransit(TransitFlags& f) {
                  pub ? wg::encodeKey(*pub).c_str() : "?");
     return 2;
   }
+  f.gateway.reload = [config = f.config, name = f.name]() -> Result<model::network::GatewayPlan> {
+    model::kong::LoadError errors;
+    auto network = model::network::loadNetworkFile(config, &errors);
+    if (!network.isOk()) {
+      return Status::invalidArgument(
+          config + ": " + (errors.errors.empty() ? network.status().message() : errors.message()));
+    }
+    return model::network::planGateway(network.value(), name);
+  };
   f.gateway.flows.idle_timeout = std::chrono::seconds(f.flow_idle_seconds);
   f.gateway.flows.active_timeout = std::chrono::seconds(f.flow_active_seconds);
   return transit::runGateway(std::move(plan.value()), key.value(), f.gateway);

@@ -91,28 +91,82 @@ Result<std::unique_ptr<Forwarder>> Forwarder::create(wg::Env& env, const wg::Key
   f->device_ = std::move(device.value());
   f->forwarding_ = std::make_unique<network::Forwarding>(f->plan_);
   for (const network::PeerPlan& p : f->plan_.peers) {
-    wg::PeerConfig config;
-    config.public_key = p.public_key;
-    // Causeway peers keep their tunnels warm so that a dead one is noticed within kDeadAfter;
-    // an external site is a stock WireGuard peer and keeps its own keepalive settings.
-    if (p.liveness) {
-      config.persistent_keepalive = kKeepaliveInterval;
-      config.keepalive_as_heartbeat = true;
-    }
-    if (!p.endpoint.empty()) {
-      auto address = net::SocketAddress::parse(p.endpoint);
-      if (!address.isOk()) {
-        return Status::internal("peer " + p.name + ": " + address.status().message());
-      }
-      config.endpoint = wg::Endpoint(address->bytes());
-    }
-    auto id = f->device_->addPeer(config, now);
+    auto id = f->device_->addPeer(peerConfig(p), now);
     if (!id.isOk()) return Status::invalidArgument("peer " + p.name + ": " + id.status().message());
     f->plan_index_[id.value()] = f->peer_ids_.size();
     f->peer_ids_.push_back(id.value());
   }
   f->alive_.assign(f->peer_ids_.size(), 0);
   return f;
+}
+
+wg::PeerConfig Forwarder::peerConfig(const network::PeerPlan& p) {
+  wg::PeerConfig config;
+  config.public_key = p.public_key;
+  // Causeway peers keep their tunnels warm so that a dead one is noticed within kDeadAfter;
+  // an external site is a stock WireGuard peer and keeps its own keepalive settings.
+  if (p.liveness) {
+    config.persistent_keepalive = kKeepaliveInterval;
+    config.keepalive_as_heartbeat = true;
+  }
+  // The model checked every endpoint; one that does not parse is left to roaming.
+  if (auto address = net::SocketAddress::parse(p.endpoint); address.isOk()) {
+    config.endpoint = wg::Endpoint(address->bytes());
+  }
+  return config;
+}
+
+Status Forwarder::update(network::GatewayPlan plan, wg::TimePoint now) {
+  // Check first, change after: a key equal to ours or listed twice would make addPeer fail
+  // half way through.
+  std::map<wg::PublicKey, const network::PeerPlan*> wanted;
+  for (const network::PeerPlan& p : plan.peers) {
+    if (p.public_key == device_->publicKey()) {
+      return Status::invalidArgument("peer " + p.name + " has this gateway's own public key");
+    }
+    if (!wanted.emplace(p.public_key, &p).second) {
+      return Status::invalidArgument("peer " + p.name + ": public key listed twice");
+    }
+  }
+  std::map<wg::PublicKey, uint8_t> was_alive;
+  for (size_t i = 0; i < peer_ids_.size(); ++i) {
+    const network::PeerPlan& old = plan_.peers[i];
+    auto it = wanted.find(old.public_key);
+    // A peer that goes, or whose keepalive role changes, is removed (and added back below).
+    if (it == wanted.end() || it->second->liveness != old.liveness) {
+      device_->removePeer(peer_ids_[i]);
+      continue;
+    }
+    was_alive[old.public_key] = alive_[i];
+    if (it->second->endpoint != old.endpoint) {
+      device_->peer(peer_ids_[i])->setEndpoint(peerConfig(*it->second).endpoint);
+    }
+  }
+  std::vector<wg::PeerId> ids;
+  std::map<wg::PeerId, size_t> index;
+  std::vector<uint8_t> alive;
+  for (const network::PeerPlan& p : plan.peers) {
+    std::optional<wg::PeerId> id = device_->findPeer(p.public_key);
+    if (!id) {
+      auto added = device_->addPeer(peerConfig(p), now);
+      if (!added.isOk()) {  // checked above; a low-order key was refused by the model
+        return Status::internal("peer " + p.name + ": " + added.status().message());
+      }
+      id = added.value();
+    }
+    index[*id] = ids.size();
+    ids.push_back(*id);
+    auto a = was_alive.find(p.public_key);
+    alive.push_back(a == was_alive.end() ? 0 : a->second);
+  }
+  plan_ = std::move(plan);
+  forwarding_ = std::make_unique<network::Forwarding>(plan_);
+  peer_ids_ = std::move(ids);
+  plan_index_ = std::move(index);
+  alive_ = std::move(alive);
+  mss_v4_ = maxSegmentSize(plan_.mtu, false);
+  mss_v6_ = maxSegmentSize(plan_.mtu, true);
+  return Status::ok();
 }
 
 void Forwarder::fromTun(std::span<uint8_t> packet, wg::TimePoint now, ForwarderOutput& out) {

@@ -92,6 +92,12 @@ class Forwarder {
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
 
+  // Moves to a new plan of the same gateway without disturbing the tunnels that stay: peers are
+  // matched by public key and keep their sessions, endpoint (unless the configured one changed)
+  // and liveness; peers that are gone are removed and their keys wiped, new ones added. Checked
+  // before anything changes: on error the forwarder is as it was.
+  Status update(network::GatewayPlan plan, wg::TimePoint now);
+
   void fromTun(std::span<uint8_t> packet, wg::TimePoint now, ForwarderOutput& out);
   void fromNetwork(std::span<const uint8_t> datagram, const wg::Endpoint& source, wg::TimePoint now,
                    bool under_load, ForwarderOutput& out);
@@ -117,6 +123,7 @@ class Forwarder {
   void forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now, ForwarderOutput& out);
   void drop(ForwardDrop d) { ++drops_[size_t(d)]; }
   void refreshLiveness(wg::TimePoint now);
+  static wg::PeerConfig peerConfig(const network::PeerPlan& p);
 
   network::GatewayPlan plan_;
   ForwarderOptions options_;

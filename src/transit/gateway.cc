@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
@@ -51,7 +52,8 @@ class Runner {
         tun_sd_(io_),
         udp_sd_(io_),
         timer_(io_),
-        signals_(io_, SIGTERM, SIGINT) {}
+        signals_(io_, SIGTERM, SIGINT),
+        reload_signal_(io_, SIGHUP) {}
 
   int run(const wg::Key& private_key) {
     if (Status s = setUp(private_key); !s.isOk()) {
@@ -65,6 +67,7 @@ class Runner {
         io_.stop();
       }
     });
+    armReload();
     armTun();
     armUdp();
     armTimer(Clock::now());
@@ -119,7 +122,7 @@ class Runner {
     if (!forwarder.isOk()) return forwarder.status();
     forwarder_ = std::move(forwarder.value());
 
-    if (Status s = installRoutes(dev); !s.isOk()) return s;
+    if (Status s = syncKernel(); !s.isOk()) return s;
 
     if (!options_.flow_log.empty()) {
       flow_log_ = options_.flow_log == "-" ? stdout : std::fopen(options_.flow_log.c_str(), "a");
@@ -150,34 +153,89 @@ class Runner {
 
   // Every prefix the gateway tunnels (or blackholes) goes to the TUN device; a spoke's own VPC
   // stays with the kernel. With a firewall, packets coming out of the TUN device (to be
-  // inspected) are routed by a table of their own to the firewall.
-  Status installRoutes(const std::string& dev) {
-    for (const network::RouteEntry& r : plan_.routes) {
+  // inspected) are routed by a table of their own to the firewall. Brings the kernel from what
+  // was installed to what the current plan wants: routes that stay are not touched.
+  Status syncKernel() {
+    const network::GatewayPlan& plan = forwarder_->plan();
+    const std::string& dev = tun_->name();
+    std::vector<net::Route> wanted;
+    for (const network::RouteEntry& r : plan.routes) {
       if (r.kind == network::RouteKind::kLocal) continue;
       net::Route route;
       route.destination = r.cidr;
       route.device = dev;
-      if (Status s = netlink_->addRoute(route); !s.isOk()) return s;
-      routes_.push_back(route);
+      wanted.push_back(route);
     }
-    if (plan_.firewall) {
-      const network::FirewallPlan& fw = *plan_.firewall;
+    std::optional<net::Rule> wanted_rule;
+    if (plan.firewall) {
+      const network::FirewallPlan& fw = *plan.firewall;
       net::Rule rule;
       rule.input_device = dev;
       rule.table = uint32_t(options_.policy_table);
-      if (Status s = netlink_->addRule(rule); !s.isOk()) return s;
-      rule_ = rule;
+      wanted_rule = rule;
       net::Route route;
       route.destination = *Cidr::parse("0.0.0.0/0");
       route.device = fw.interface;
       route.gateway = fw.next_hop;
       route.table = rule.table;
-      if (Status s = netlink_->addRoute(route); !s.isOk()) {
-        return Status::ioError("firewall " + fw.name + " on " + fw.interface + ": " + s.message());
+      wanted.push_back(route);
+    }
+    auto same = [](const net::Route& a, const net::Route& b) {
+      return a.destination == b.destination && a.device == b.device && a.gateway == b.gateway &&
+             a.table == b.table;
+    };
+    auto contains = [&](const std::vector<net::Route>& list, const net::Route& r) {
+      return std::any_of(list.begin(), list.end(), [&](const net::Route& x) { return same(x, r); });
+    };
+    for (const net::Route& r : routes_) {
+      if (!contains(wanted, r)) (void)netlink_->deleteRoute(r);
+    }
+    if (rule_ && !wanted_rule) (void)netlink_->deleteRule(*rule_);
+    rule_.reset();
+    routes_.clear();
+    if (wanted_rule) {
+      if (Status s = netlink_->addRule(*wanted_rule); !s.isOk()) return s;
+      rule_ = wanted_rule;
+    }
+    for (const net::Route& r : wanted) {
+      if (Status s = netlink_->addRoute(r); !s.isOk()) {
+        if (r.table != 254) {
+          return Status::ioError("firewall " + plan.firewall->name + " on " +
+                                 plan.firewall->interface + ": " + s.message());
+        }
+        return s;
       }
-      routes_.push_back(route);
+      routes_.push_back(r);
     }
     return Status::ok();
+  }
+
+  void armReload() {
+    reload_signal_.async_wait([this](const std::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      armReload();
+    });
+  }
+
+  void reload() {
+    if (!options_.reload) return;
+    auto plan = options_.reload();
+    if (!plan.isOk()) {
+      spdlog::error("transit {}: reload refused, the running plan stays: {}", plan_.name,
+                    plan.status().message());
+      return;
+    }
+    const size_t peers = plan->peers.size(), routes = plan->routes.size();
+    if (Status s = forwarder_->update(std::move(plan.value()), Clock::now()); !s.isOk()) {
+      spdlog::error("transit {}: reload refused, the running plan stays: {}", plan_.name,
+                    s.message());
+      return;
+    }
+    if (Status s = syncKernel(); !s.isOk()) {
+      spdlog::error("transit {}: reload: kernel routes: {}", plan_.name, s.message());
+    }
+    spdlog::info("transit {}: reloaded: {} tunnels, {} routes", plan_.name, peers, routes);
   }
 
   void tearDown() {
@@ -341,6 +399,7 @@ class Runner {
   asio::posix::stream_descriptor udp_sd_;
   asio::steady_timer timer_;
   asio::signal_set signals_;
+  asio::signal_set reload_signal_;
   Clock::time_point timer_at_{};
   bool timer_armed_ = false;
 

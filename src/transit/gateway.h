@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,9 @@ struct GatewayOptions {
   std::string flow_log;                          // JSON lines file; "-" standard output; "" none
   FlowOptions flows;
   int policy_table = 51820;  // routing table of the firewall policy rule
+  // Called on SIGHUP for this gateway's new plan (the file read again). An error keeps the
+  // running plan: nothing is half applied.
+  std::function<Result<model::network::GatewayPlan>()> reload;
 };
 
 // Runs the gateway until SIGTERM or SIGINT, then withdraws its routes and rule, writes the open

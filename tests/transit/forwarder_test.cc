@@ -80,6 +80,7 @@ class Lab : public ::testing::Test {
     spoke("s2", "10.2.0.0/16", "tb", "shared");
     spoke("s3", "10.3.0.0/16", "ta1", "dev");
     yaml += "  transit_peerings:\n    - [ta1, tb]\n";
+    yaml_ = yaml;
     model::kong::LoadError errors;
     auto network = model::network::loadNetwork(yaml, &errors);
     ASSERT_TRUE(network.isOk()) << errors.message() << network.status().message() << "\n" << yaml;
@@ -178,6 +179,7 @@ class Lab : public ::testing::Test {
   std::map<std::string, Node> nodes_;
   std::map<std::string, std::string> by_endpoint_;
   std::map<std::string, model::network::GatewayPlan> plans_;
+  std::string yaml_;
 };
 
 TEST_F(Lab, PacketCrossesSpokeTransitPeeringTransitSpoke) {
@@ -236,6 +238,40 @@ TEST_F(Lab, HaPairFailsOverAndBack) {
   uint64_t after = 0;
   for (const auto& t : nodes_["ta1"].forwarder->tunnels()) after += t.wg.rx_packets;
   EXPECT_GT(after, before);
+}
+
+TEST_F(Lab, UpdateKeepsSessionsOfPeersThatStay) {
+  advance(1500ms);
+  send("s1", udpPacket("10.1.0.10", "10.2.0.10"));
+  ASSERT_EQ(nodes_["s2"].tun.size(), 1u);
+  const uint64_t handshakes = nodes_["s1"].forwarder->tunnels()[0].wg.handshakes;
+  // A new spoke behind ta1 (with a key no gateway has seen) joins the network.
+  wg::Key key = wg::generatePrivateKey(env_);
+  std::string yaml = yaml_;
+  yaml.insert(yaml.find("  transit_peerings:"),
+              "    - {name: s4, cloud: c, region: r, endpoint: \"172.31.0.14:51820\", "
+              "public_key: \"" +
+                  wg::encodeKey(*wg::publicKeyOf(key)) +
+                  "\", cidrs: [\"10.4.0.0/16\"], transits: [ta1], domain: shared}\n");
+  auto network = model::network::loadNetwork(yaml);
+  ASSERT_TRUE(network.isOk()) << network.status().message();
+  for (const char* name : {"s1", "ta1", "ta2"}) {
+    ASSERT_TRUE(nodes_[name]
+                    .forwarder->update(model::network::planGateway(*network, name).value(), now_)
+                    .isOk());
+  }
+  // The tunnel to ta1 kept its session: no new handshake, traffic flows at once.
+  send("s1", udpPacket("10.1.0.10", "10.2.0.10"));
+  EXPECT_EQ(nodes_["s2"].tun.size(), 2u);
+  EXPECT_EQ(nodes_["s1"].forwarder->tunnels()[0].wg.handshakes, handshakes);
+  EXPECT_EQ(activeFor("s1", "10.4.0.0/16"), "ta1");
+  EXPECT_EQ(nodes_["ta1"].forwarder->tunnels().size(), 4u);  // s1, s3, s4 and the peered tb
+  // A plan naming our own key as a peer is refused and changes nothing.
+  auto bad = model::network::planGateway(*network, "s1").value();
+  bad.peers[0].public_key = *wg::publicKeyOf(nodes_["s1"].private_key);
+  EXPECT_FALSE(nodes_["s1"].forwarder->update(bad, now_).isOk());
+  send("s1", udpPacket("10.1.0.10", "10.2.0.10"));
+  EXPECT_EQ(nodes_["s2"].tun.size(), 3u);
 }
 
 }  // namespace
