@@ -191,12 +191,12 @@ void Forwarder::fromNetwork(std::span<const uint8_t> datagram, const wg::Endpoin
     }
     auto it = plan_index_.find(a.peer);
     if (it == plan_index_.end()) continue;  // impossible: every device peer is a plan peer
-    forward(a.bytes, it->second, now, out);
+    forward(a.bytes, it->second, now, out, &a.bytes);
   }
 }
 
 void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now,
-                        ForwarderOutput& out) {
+                        ForwarderOutput& out, std::vector<uint8_t>* owned) {
   const std::optional<PacketInfo> info = parsePacket(packet);
   if (!info) {
     drop(ForwardDrop::kBadPacket);
@@ -208,7 +208,12 @@ void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint
   switch (d.action) {
     case network::Decision::kDeliverLocal:
     case network::Decision::kFirewall:
-      out.to_tun.emplace_back(packet.begin(), packet.end());
+      if (owned) {
+        // The buffer moves with the vector: `packet` and `info` still point into it.
+        out.to_tun.push_back(std::move(*owned));
+      } else {
+        out.to_tun.emplace_back(packet.begin(), packet.end());
+      }
       break;
     case network::Decision::kTunnel: {
       const std::optional<size_t> hop = activeNextHop(*d.route);

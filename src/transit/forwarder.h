@@ -120,7 +120,9 @@ class Forwarder {
  private:
   Forwarder(network::GatewayPlan plan, ForwarderOptions options);
   // Routes an inner packet that came from `ingress` (a plan peer index or kFromTun).
-  void forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now, ForwarderOutput& out);
+  // `owned`, when given, holds `packet` and may be moved to the TUN output instead of copied.
+  void forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now, ForwarderOutput& out,
+               std::vector<uint8_t>* owned = nullptr);
   void drop(ForwardDrop d) { ++drops_[size_t(d)]; }
   void refreshLiveness(wg::TimePoint now);
   static wg::PeerConfig peerConfig(const network::PeerPlan& p);
