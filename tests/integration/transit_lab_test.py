@@ -7,8 +7,11 @@ Root only, with ip, nft, wg and wireguard-go (scripts/install-deps installs them
 whole file is skipped loudly, and under CI (CI set) it fails instead, since `make test` installs
 them. One lab for the file; each test first waits until every tunnel is up again.
 """
+import base64
+import hashlib
 import ipaddress
 import os
+import socket
 import random
 import signal
 import sys
@@ -376,6 +379,45 @@ class TransitLabTest(unittest.TestCase):
         self.assertGreater(delta.get("malformed", 0), 0, delta)
         self.assertGreater(delta.get("decrypt_failed", 0), 0, delta)
         self.assertPings("gcp-dev", "azure-shared")
+
+    def test_65_handshake_flood_gets_cookie_replies(self):
+        """Under load (a flood of initiations with a valid mac1), the transit answers with cookie
+        replies (whitepaper 5.4.7) instead of computing Diffie-Hellman for each, and its
+        tunnels stay up."""
+        lab = self.lab
+        target = "aws-transit-b"
+        public = base64.b64decode(lab.status(target)["public_key"])
+        mac1_key = hashlib.blake2s(b"mac1----" + public).digest()
+        rng = random.Random(7)
+        s = lab.socket("underlay", socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(0.01)
+        replies = 0
+        before = lab.drops(target)
+        try:
+            for i in range(1500):
+                body = b"\x01\0\0\0" + rng.randbytes(4 + 32 + 48 + 28)
+                mac1 = hashlib.blake2s(body, digest_size=16, key=mac1_key).digest()
+                s.sendto(body + mac1 + bytes(16), (lab.underlay_ip[target], transit_lab.WG_PORT))
+                if i % 100 == 99:
+                    time.sleep(0.005)
+            deadline = time.monotonic() + 1
+            while time.monotonic() < deadline:
+                try:
+                    data = s.recv(2048)
+                except socket.timeout:
+                    continue
+                if len(data) == 64 and data[0] == 3:
+                    replies += 1
+        finally:
+            s.close()
+        after = lab.drops(target)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        say(f"  1500 initiations with a valid mac1 at {target}: {replies} cookie replies, "
+            f"drops {delta}")
+        self.assertGreater(replies, 100)
+        self.assertGreater(delta.get("cookie_sent", 0), 100, delta)
+        self.assertEqual(lab.down_tunnels([target]), [])
+        self.assertPings("aws-shared", "gcp-prod")
 
     # 7. flow log
 
