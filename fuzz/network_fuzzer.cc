@@ -7,15 +7,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "model/network/forwarding.h"
 #include "model/network/loader.h"
 #include "model/network/plan.h"
 #include "model/network/trace.h"
-
-#define FUZZ_CHECK(cond)           \
-  do {                             \
-    if (!(cond)) __builtin_trap(); \
-  } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace causeway;

@@ -8,14 +8,10 @@
 #include <cstring>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "net/packet_offload.h"
 #include "transit/mss_clamp.h"
 #include "transit/packet_info.h"
-
-#define FUZZ_CHECK(cond)           \
-  do {                             \
-    if (!(cond)) __builtin_trap(); \
-  } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace causeway;

@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "wg/deterministic_env.h"
 #include "wg/device.h"
 #include "wg/messages.h"
@@ -28,11 +29,6 @@ namespace {
 
 using namespace causeway::wg;
 using namespace std::chrono_literals;
-
-#define FUZZ_CHECK(cond)           \
-  do {                             \
-    if (!(cond)) __builtin_trap(); \
-  } while (0)
 
 std::vector<uint8_t> ipPacket(size_t size, uint8_t tag) {
   std::vector<uint8_t> p(size, tag);

@@ -25,42 +25,10 @@ bool decrementTtl(std::span<uint8_t> p) {
   return true;
 }
 
-ForwardDrop dropFor(network::Decision::Cause c) {
-  using C = network::Decision::Cause;
-  switch (c) {
-    case C::kNoRoute:
-      return ForwardDrop::kNoRoute;
-    case C::kBlackhole:
-      return ForwardDrop::kBlackhole;
-    case C::kDomain:
-      return ForwardDrop::kDomain;
-    case C::kSpoofedSource:
-      return ForwardDrop::kSpoofedSource;
-    case C::kPeeringNotTransitive:
-      return ForwardDrop::kPeeringNotTransitive;
-    case C::kNotLocal:
-      return ForwardDrop::kNotLocal;
-    default:
-      return ForwardDrop::kNoRoute;
-  }
-}
-
 }  // namespace
 
 std::string_view forwardDropName(ForwardDrop d) {
   switch (d) {
-    case ForwardDrop::kNoRoute:
-      return "no_route";
-    case ForwardDrop::kBlackhole:
-      return "blackhole";
-    case ForwardDrop::kDomain:
-      return "domain";
-    case ForwardDrop::kSpoofedSource:
-      return "spoofed_source";
-    case ForwardDrop::kPeeringNotTransitive:
-      return "peering_not_transitive";
-    case ForwardDrop::kNotLocal:
-      return "not_local";
     case ForwardDrop::kTtlExpired:
       return "ttl_expired";
     case ForwardDrop::kBadPacket:
@@ -204,7 +172,7 @@ void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint
   }
   const network::Decision d = forwarding_->decide(ingress, info->src, info->dst);
   auto domain = [](const std::string* s) { return s ? std::string_view(*s) : std::string_view(); };
-  std::optional<ForwardDrop> dropped;
+  std::string_view dropped;  // the reason, empty when the packet went on
   switch (d.action) {
     case network::Decision::kDeliverLocal:
     case network::Decision::kFirewall:
@@ -217,27 +185,27 @@ void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint
       break;
     case network::Decision::kTunnel: {
       const std::optional<size_t> hop = activeNextHop(*d.route);
-      if (!hop) {
-        dropped = ForwardDrop::kNoRoute;
+      if (!hop) {  // a route always has a next hop (the model drops routes without one)
+        dropped = drop(ForwardDrop::kTunnelSend);
         break;
       }
       if (ingress != network::Forwarding::kFromTun && !decrementTtl(packet)) {
-        dropped = ForwardDrop::kTtlExpired;
+        dropped = drop(ForwardDrop::kTtlExpired);
         break;
       }
       if (device_->send(peer_ids_[*hop], packet, now, out.sends) != wg::DropReason::kNone) {
-        dropped = ForwardDrop::kTunnelSend;
+        dropped = drop(ForwardDrop::kTunnelSend);
       }
       break;
     }
     case network::Decision::kDrop:
-      dropped = dropFor(d.cause);
+      ++decision_drops_[size_t(d.cause)];
+      dropped = network::causeName(d.cause);
       break;
   }
-  if (dropped) drop(*dropped);
   if (options_.flows) {
-    flows_.record(*info, packet.size(), now, domain(d.src_domain), domain(d.dst_domain), !dropped,
-                  dropped ? forwardDropName(*dropped) : std::string_view());
+    flows_.record(*info, packet.size(), now, domain(d.src_domain), domain(d.dst_domain),
+                  dropped.empty(), dropped);
   }
 }
 

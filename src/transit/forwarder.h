@@ -40,14 +40,9 @@ inline constexpr std::chrono::seconds kKeepaliveInterval{1};
 // How often tick() wants to run even with no tunnel timer due (liveness, flows).
 inline constexpr std::chrono::milliseconds kHousekeepingInterval{200};
 
-// Reasons the forwarder drops an inner packet, besides the tunnel protocol's own.
+// Reasons the forwarder drops an inner packet besides the model's decision (its causes are
+// counted by network::Decision::Cause) and the tunnel protocol's own.
 enum class ForwardDrop : uint8_t {
-  kNoRoute,
-  kBlackhole,
-  kDomain,
-  kSpoofedSource,
-  kPeeringNotTransitive,
-  kNotLocal,
   kTtlExpired,
   kBadPacket,   // not an IP packet
   kTunnelSend,  // the tunnel could not take it (no endpoint, staging overflow)
@@ -112,6 +107,10 @@ class Forwarder {
   // The next hop in use for a route: the first live one, else the first; nullopt when none.
   std::optional<size_t> activeNextHop(const network::RouteEntry& route) const;
   const std::array<uint64_t, size_t(ForwardDrop::kCount)>& drops() const { return drops_; }
+  // Packets the decision dropped, by cause (kNone stays 0).
+  const std::array<uint64_t, size_t(network::Decision::Cause::kCount)>& decisionDrops() const {
+    return decision_drops_;
+  }
   const std::array<uint64_t, size_t(wg::DropReason::kCount)>& tunnelDrops() const {
     return device_->receiveCounts();
   }
@@ -123,7 +122,10 @@ class Forwarder {
   // `owned`, when given, holds `packet` and may be moved to the TUN output instead of copied.
   void forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint now, ForwarderOutput& out,
                std::vector<uint8_t>* owned = nullptr);
-  void drop(ForwardDrop d) { ++drops_[size_t(d)]; }
+  std::string_view drop(ForwardDrop d) {
+    ++drops_[size_t(d)];
+    return forwardDropName(d);
+  }
   void refreshLiveness(wg::TimePoint now);
   static wg::PeerConfig peerConfig(const network::PeerPlan& p);
 
@@ -139,6 +141,7 @@ class Forwarder {
   wg::TimePoint next_housekeeping_{};
   uint16_t mss_v4_, mss_v6_;
   std::array<uint64_t, size_t(ForwardDrop::kCount)> drops_{};
+  std::array<uint64_t, size_t(network::Decision::Cause::kCount)> decision_drops_{};
 };
 
 }  // namespace causeway::transit

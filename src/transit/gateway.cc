@@ -7,10 +7,13 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdio>
 #include <fstream>
+#include <future>
+#include <mutex>
 
 #include "http/status_server.h"
 #include "net/address.h"
@@ -68,10 +71,12 @@ class Runner {
       }
     });
     armReload();
+    startPlanSource();
     armTun();
     armUdp();
     armTimer(Clock::now());
     io_.run();
+    stopPlanSource();
     ForwarderOutput out;
     forwarder_->drainFlows(out);
     writeFlows(out);
@@ -226,16 +231,59 @@ class Runner {
                     plan.status().message());
       return;
     }
-    const size_t peers = plan->peers.size(), routes = plan->routes.size();
-    if (Status s = forwarder_->update(std::move(plan.value()), Clock::now()); !s.isOk()) {
+    (void)applyPlan(std::move(plan.value()));
+  }
+
+  // Moves the forwarder and the kernel to `plan`; on error the running plan stays.
+  Status applyPlan(network::GatewayPlan plan) {
+    const size_t peers = plan.peers.size(), routes = plan.routes.size();
+    if (Status s = forwarder_->update(std::move(plan), Clock::now()); !s.isOk()) {
       spdlog::error("transit {}: reload refused, the running plan stays: {}", plan_.name,
                     s.message());
-      return;
+      return s;
     }
     if (Status s = syncKernel(); !s.isOk()) {
       spdlog::error("transit {}: reload: kernel routes: {}", plan_.name, s.message());
     }
     spdlog::info("transit {}: reloaded: {} tunnels, {} routes", plan_.name, peers, routes);
+    return Status::ok();
+  }
+
+  // ---- plan source: plans pushed from another thread (GatewayOptions::plan_source) ----
+  // The inbox outlives the Runner in the source's PlanApply; `runner` is null once stopped.
+  struct PlanInbox {
+    std::mutex mu;
+    Runner* runner = nullptr;
+  };
+
+  void startPlanSource() {
+    if (!options_.plan_source) return;
+    inbox_ = std::make_shared<PlanInbox>();
+    inbox_->runner = this;
+    options_.plan_source([inbox = inbox_](network::GatewayPlan plan) -> Status {
+      std::future<Status> done;
+      {
+        std::lock_guard<std::mutex> lock(inbox->mu);
+        if (!inbox->runner) return Status::unavailable("the gateway has stopped");
+        auto promise = std::make_shared<std::promise<Status>>();
+        done = promise->get_future();
+        // Runs inside io_.run(), while `runner` is set.
+        asio::post(inbox->runner->io_, [inbox, promise, plan = std::move(plan)]() mutable {
+          promise->set_value(inbox->runner->applyPlan(std::move(plan)));
+        });
+      }
+      try {
+        return done.get();
+      } catch (const std::future_error&) {  // the gateway stopped before applying it
+        return Status::unavailable("the gateway has stopped");
+      }
+    });
+  }
+
+  void stopPlanSource() {
+    if (!inbox_) return;
+    std::lock_guard<std::mutex> lock(inbox_->mu);
+    inbox_->runner = nullptr;
   }
 
   void tearDown() {
@@ -425,6 +473,7 @@ class Runner {
   int previous_window_initiations_ = 0;
   uint64_t bad_tun_reads_ = 0;
   uint64_t udp_dropped_ = 0;
+  std::shared_ptr<PlanInbox> inbox_;
 };
 
 }  // namespace

@@ -28,6 +28,14 @@ struct GatewayOptions {
   // Called on SIGHUP for this gateway's new plan (the file read again). An error keeps the
   // running plan: nothing is half applied.
   std::function<Result<model::network::GatewayPlan>()> reload;
+
+  // ---- plan source (a control plane: `causeway transit --cp`) ----
+  // Applies a new plan of this gateway on the gateway's thread, as a reload does (an error keeps
+  // the running plan), and returns the outcome once applied; unavailable once the gateway has
+  // stopped. Callable from any thread but the gateway's own (it waits for that thread).
+  using PlanApply = std::function<Status(model::network::GatewayPlan plan)>;
+  // Called once, on the gateway's thread, when the gateway is set up and about to serve.
+  std::function<void(PlanApply apply)> plan_source;
 };
 
 // Runs the gateway until SIGTERM or SIGINT, then withdraws its routes and rule, writes the open

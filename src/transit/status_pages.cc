@@ -88,6 +88,8 @@ std::string statusJson(const Forwarder& f, wg::TimePoint now) {
   }
   out += "],\"drops\":{";
   bool first = true;
+  appendCounts(out, first, f.decisionDrops(), size_t(network::Decision::Cause::kNone),
+               [](size_t i) { return network::causeName(network::Decision::Cause(i)); });
   appendCounts(out, first, f.drops(), SIZE_MAX,
                [](size_t i) { return forwardDropName(ForwardDrop(i)); });
   appendCounts(out, first, f.tunnelDrops(), size_t(wg::DropReason::kNone),
@@ -158,6 +160,11 @@ std::string metricsText(const Forwarder& f) {
   out +=
       "# HELP causeway_transit_drops_total Packets dropped, by reason.\n"
       "# TYPE causeway_transit_drops_total counter\n";
+  for (size_t i = 1; i < f.decisionDrops().size(); ++i) {
+    out += "causeway_transit_drops_total{reason=\"" +
+           std::string(network::causeName(network::Decision::Cause(i))) + "\"} " +
+           std::to_string(f.decisionDrops()[i]) + "\n";
+  }
   for (size_t i = 0; i < f.drops().size(); ++i) {
     out += "causeway_transit_drops_total{reason=\"" + std::string(forwardDropName(ForwardDrop(i))) +
            "\"} " + std::to_string(f.drops()[i]) + "\n";

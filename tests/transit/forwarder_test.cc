@@ -159,8 +159,8 @@ class Lab : public ::testing::Test {
     }
   }
 
-  uint64_t drops(const std::string& node, ForwardDrop d) {
-    return nodes_[node].forwarder->drops()[size_t(d)];
+  uint64_t drops(const std::string& node, model::network::Decision::Cause c) {
+    return nodes_[node].forwarder->decisionDrops()[size_t(c)];
   }
 
   std::string activeFor(const std::string& node, const std::string& cidr) {
@@ -202,7 +202,7 @@ TEST_F(Lab, DomainsWithoutPolicyAreDroppedAndCounted) {
   advance(1500ms);
   send("s1", udpPacket("10.1.0.10", "10.3.0.10"));  // prod -> dev
   EXPECT_TRUE(nodes_["s3"].tun.empty());
-  EXPECT_EQ(drops("s1", ForwardDrop::kDomain), 1u);
+  EXPECT_EQ(drops("s1", model::network::Decision::Cause::kDomain), 1u);
   send("s3", udpPacket("10.3.0.10", "10.2.0.10"));  // dev -> shared: connected
   EXPECT_EQ(nodes_["s2"].tun.size(), 1u);
 }
@@ -212,7 +212,7 @@ TEST_F(Lab, SpoofedSourceIsDroppedByTheTransit) {
   // s3 (dev, 10.3/16) sends a packet claiming to come from s1's prod range.
   send("s3", udpPacket("10.1.0.99", "10.2.0.10"));
   EXPECT_TRUE(nodes_["s2"].tun.empty());
-  EXPECT_EQ(drops("ta1", ForwardDrop::kSpoofedSource), 1u);
+  EXPECT_EQ(drops("ta1", model::network::Decision::Cause::kSpoofedSource), 1u);
 }
 
 TEST_F(Lab, HaPairFailsOverAndBack) {

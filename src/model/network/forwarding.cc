@@ -20,6 +20,8 @@ std::string_view causeName(Decision::Cause cause) {
       return "peering_not_transitive";
     case Decision::Cause::kNotLocal:
       return "not_local";
+    case Decision::Cause::kCount:
+      break;
   }
   return "unknown";
 }

@@ -49,6 +49,7 @@ struct Decision {
     kSpoofedSource,
     kPeeringNotTransitive,
     kNotLocal,
+    kCount,  // not a cause: how many there are (arrays of counters)
   } cause = Cause::kNone;
   const RouteEntry* route = nullptr;        // the matched route, when there is one
   const std::string* src_domain = nullptr;  // nullptr when unknown

@@ -133,6 +133,7 @@ class Tracer {
                                    "(peering is not transitive)");
       case Decision::Cause::kNotLocal:
       case Decision::Cause::kNone:
+      case Decision::Cause::kCount:
         break;
     }
     return finish("deny", at + " would send the flow back where it came from (not_local)");
