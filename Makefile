@@ -5,7 +5,7 @@ DEV_DIR := build/dev
 FUZZ_DIR := build/fuzz
 CTEST_ARGS ?=
 
-.PHONY: all deps build dev run test unit bench fuzz tsan clean format tidy
+.PHONY: all deps build dev run lab test unit bench fuzz tsan clean format tidy
 
 all: build
 
@@ -25,6 +25,10 @@ dev: deps
 
 run: build
 	@scripts/run-demo
+
+# The transit network of three clouds in network namespaces (root), until Ctrl-C
+lab: build
+	@CAUSEWAY_BIN=$(RELEASE_DIR)/causeway python3 tests/integration/transit_lab.py up
 
 test: dev
 	@cd $(DEV_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
