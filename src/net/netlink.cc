@@ -150,6 +150,7 @@ Status Netlink::request(std::vector<uint8_t>& message, std::string_view what,
           offset += NLA_ALIGN(a.nla_len);
         }
       }
+      if (e == EEXIST) return Status::alreadyExists(text);
       return e == ENODEV || e == ESRCH || e == ENOENT ? Status::notFound(text)
                                                       : Status::ioError(text);
     }
@@ -257,7 +258,7 @@ Status Netlink::routeRequest(const Route& route, bool add) {
   }
   std::vector<uint8_t> message;
   MessageBuilder b(message, add ? RTM_NEWROUTE : RTM_DELROUTE,
-                   add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+                   add ? NLM_F_CREATE | (route.replace ? NLM_F_REPLACE : NLM_F_EXCL) : 0);
   rtmsg info{};
   info.rtm_family = dst.isV6() ? AF_INET6 : AF_INET;
   info.rtm_dst_len = static_cast<uint8_t>(dst.prefixLength());

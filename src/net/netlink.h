@@ -29,6 +29,9 @@ struct Route {
   uint32_t table = 254;              // RT_TABLE_MAIN
   uint32_t metric = 0;               // RTA_PRIORITY
   Type type = Type::kUnicast;
+  // Adding replaces a route to the same destination (same table and metric). Off: an existing
+  // route is left alone and addRoute says alreadyExists, so a host route is never taken over.
+  bool replace = true;
 };
 
 // `iif DEVICE lookup TABLE` (ip rule): packets arriving on `input_device` use `table`.

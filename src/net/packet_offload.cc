@@ -349,6 +349,17 @@ std::span<const TunWriteBatch::Write> TunWriteBatch::prepareWrites(bool coalesce
           p.psh = flags & kTcpPsh;
           p.candidate = p.candidate && (flags & ~(kTcpAck | kTcpPsh)) == 0 && (flags & kTcpAck) &&
                         p.payload > 0;
+          // Coalescing gives the merged packet a fresh checksum (the kernel completes it): a
+          // segment that arrived corrupt would become valid. Like Linux GRO and wireguard-go,
+          // merge only segments whose checksums hold (the IPv4 header's too).
+          if (p.candidate) {
+            const size_t l4_length = p.size - l4;
+            const bool tcp_ok = checksumFold(checksumAdd(
+                                    {ip + l4, l4_length},
+                                    pseudoHeaderSum(ip, p.v6, kProtoTcp, l4_length))) == 0xffff;
+            const bool ip_ok = p.v6 || checksumFold(checksumAdd({ip, 20})) == 0xffff;
+            p.candidate = tcp_ok && ip_ok;
+          }
           p.flow_hash = hashFlow(ip, p.v6, l4);
         }
       }

@@ -77,7 +77,9 @@ Result<TunDevice> TunDevice::open(std::string_view name, const TunOptions& optio
     ::close(control);
   }
   if (index == 0) return fail("read the interface index");
-  const bool coalesce = options.coalesce_writes && (flags & kTcpOffloads) != 0;
+  // GSO writes need the kernel to take TCP super-packets (TSO), not just checksum offload.
+  const bool coalesce =
+      options.coalesce_writes && (flags & (TUN_F_TSO4 | TUN_F_TSO6)) == (TUN_F_TSO4 | TUN_F_TSO6);
   return TunDevice(fd, std::move(actual), index, flags, coalesce);
 }
 

@@ -47,6 +47,7 @@ void FlowTable::record(const PacketInfo& p, size_t bytes, TimePoint now,
     it = flows_.emplace(key, std::move(r)).first;
   }
   FlowRecord& r = it->second;
+  if (r.packets == 0) r.first_seen = now;  // the first packet since an active-timeout export
   ++r.packets;
   r.bytes += bytes;
   r.last_seen = now;
@@ -58,11 +59,12 @@ void FlowTable::expire(TimePoint now, std::vector<FlowRecord>& out) {
   for (auto it = flows_.begin(); it != flows_.end();) {
     FlowRecord& r = it->second;
     if (now - r.last_seen >= options_.idle_timeout) {
-      out.push_back(std::move(r));
+      // Nothing since the last active-timeout export: that record said it all.
+      if (r.packets > 0) out.push_back(std::move(r));
       it = flows_.erase(it);
       continue;
     }
-    if (now - r.first_seen >= options_.active_timeout) {
+    if (r.packets > 0 && now - r.first_seen >= options_.active_timeout) {
       out.push_back(r);
       r.packets = 0;
       r.bytes = 0;

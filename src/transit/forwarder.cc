@@ -37,6 +37,12 @@ std::string_view forwardDropName(ForwardDrop d) {
       return "tunnel_send";
     case ForwardDrop::kLinkLocal:
       return "link_local";
+    case ForwardDrop::kFirewallFamily:
+      return "firewall_family";
+    case ForwardDrop::kBadTunRead:
+      return "bad_tun_read";
+    case ForwardDrop::kUdpSend:
+      return "udp_send";
     case ForwardDrop::kCount:
       break;
   }
@@ -58,6 +64,7 @@ Result<std::unique_ptr<Forwarder>> Forwarder::create(wg::Env& env, const wg::Key
   if (!device.isOk()) return device.status();
   f->device_ = std::move(device.value());
   f->forwarding_ = std::make_unique<network::Forwarding>(f->plan_);
+  f->planChanged();
   for (const network::PeerPlan& p : f->plan_.peers) {
     auto id = f->device_->addPeer(peerConfig(p), now);
     if (!id.isOk()) return Status::invalidArgument("peer " + p.name + ": " + id.status().message());
@@ -66,6 +73,14 @@ Result<std::unique_ptr<Forwarder>> Forwarder::create(wg::Env& env, const wg::Key
   }
   f->alive_.assign(f->peer_ids_.size(), 0);
   return f;
+}
+
+void Forwarder::planChanged() {
+  mss_v4_ = maxSegmentSize(plan_.mtu, false);
+  mss_v6_ = maxSegmentSize(plan_.mtu, true);
+  const std::optional<IpAddress> hop = plan_.firewall ? plan_.firewall->next_hop : std::nullopt;
+  firewall_v4_ = !hop || !hop->isV6();
+  firewall_v6_ = !hop || hop->isV6();
 }
 
 wg::PeerConfig Forwarder::peerConfig(const network::PeerPlan& p) {
@@ -85,6 +100,21 @@ wg::PeerConfig Forwarder::peerConfig(const network::PeerPlan& p) {
 }
 
 Status Forwarder::update(network::GatewayPlan plan, wg::TimePoint now) {
+  // What the TUN device and the socket were set up with cannot change under them.
+  if (plan.mtu != plan_.mtu) {
+    return Status::invalidArgument("mtu changes from " + std::to_string(plan_.mtu) + " to " +
+                                   std::to_string(plan.mtu) + ": restart the gateway for it");
+  }
+  if (plan.tunnel_address != plan_.tunnel_address) {
+    return Status::invalidArgument("tunnel_address changes from " +
+                                   plan_.tunnel_address.toString() + " to " +
+                                   plan.tunnel_address.toString() + ": restart the gateway for it");
+  }
+  if (plan.listen_port != plan_.listen_port) {
+    return Status::invalidArgument(
+        "the endpoint port changes from " + std::to_string(plan_.listen_port) + " to " +
+        std::to_string(plan.listen_port) + ": restart the gateway for it");
+  }
   // Check first, change after: a key equal to ours or listed twice would make addPeer fail
   // half way through.
   std::map<wg::PublicKey, const network::PeerPlan*> wanted;
@@ -96,34 +126,41 @@ Status Forwarder::update(network::GatewayPlan plan, wg::TimePoint now) {
       return Status::invalidArgument("peer " + p.name + ": public key listed twice");
     }
   }
+  // New peers first: if one cannot be added, those added so far go again and nothing changed.
+  std::vector<wg::PeerId> added;
+  for (const network::PeerPlan& p : plan.peers) {
+    if (device_->findPeer(p.public_key)) continue;
+    auto id = device_->addPeer(peerConfig(p), now);
+    if (!id.isOk()) {
+      for (wg::PeerId a : added) device_->removePeer(a);
+      return Status::invalidArgument("peer " + p.name + ": " + id.status().message());
+    }
+    added.push_back(id.value());
+  }
+  // Then the peers that stay take their new settings, and those that go are removed.
   std::map<wg::PublicKey, uint8_t> was_alive;
   for (size_t i = 0; i < peer_ids_.size(); ++i) {
     const network::PeerPlan& old = plan_.peers[i];
     auto it = wanted.find(old.public_key);
-    // A peer that goes, or whose keepalive role changes, is removed (and added back below).
-    if (it == wanted.end() || it->second->liveness != old.liveness) {
+    if (it == wanted.end()) {
       device_->removePeer(peer_ids_[i]);
       continue;
     }
     was_alive[old.public_key] = alive_[i];
-    if (it->second->endpoint != old.endpoint) {
-      device_->peer(peer_ids_[i])->setEndpoint(peerConfig(*it->second).endpoint);
+    wg::Peer* peer = device_->peer(peer_ids_[i]);
+    const wg::PeerConfig config = peerConfig(*it->second);
+    if (it->second->endpoint != old.endpoint) peer->setEndpoint(config.endpoint);
+    if (it->second->liveness != old.liveness) {
+      peer->setPersistentKeepalive(config.persistent_keepalive, config.keepalive_as_heartbeat, now);
     }
   }
   std::vector<wg::PeerId> ids;
   std::map<wg::PeerId, size_t> index;
   std::vector<uint8_t> alive;
   for (const network::PeerPlan& p : plan.peers) {
-    std::optional<wg::PeerId> id = device_->findPeer(p.public_key);
-    if (!id) {
-      auto added = device_->addPeer(peerConfig(p), now);
-      if (!added.isOk()) {  // checked above; a low-order key was refused by the model
-        return Status::internal("peer " + p.name + ": " + added.status().message());
-      }
-      id = added.value();
-    }
-    index[*id] = ids.size();
-    ids.push_back(*id);
+    const wg::PeerId id = *device_->findPeer(p.public_key);  // added or kept above
+    index[id] = ids.size();
+    ids.push_back(id);
     auto a = was_alive.find(p.public_key);
     alive.push_back(a == was_alive.end() ? 0 : a->second);
   }
@@ -132,8 +169,7 @@ Status Forwarder::update(network::GatewayPlan plan, wg::TimePoint now) {
   peer_ids_ = std::move(ids);
   plan_index_ = std::move(index);
   alive_ = std::move(alive);
-  mss_v4_ = maxSegmentSize(plan_.mtu, false);
-  mss_v6_ = maxSegmentSize(plan_.mtu, true);
+  planChanged();
   return Status::ok();
 }
 
@@ -174,8 +210,13 @@ void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint
   auto domain = [](const std::string* s) { return s ? std::string_view(*s) : std::string_view(); };
   std::string_view dropped;  // the reason, empty when the packet went on
   switch (d.action) {
-    case network::Decision::kDeliverLocal:
     case network::Decision::kFirewall:
+      if (!(info->v6 ? firewall_v6_ : firewall_v4_)) {
+        dropped = drop(ForwardDrop::kFirewallFamily);
+        break;
+      }
+      [[fallthrough]];
+    case network::Decision::kDeliverLocal:
       if (owned) {
         // The buffer moves with the vector: `packet` and `info` still point into it.
         out.to_tun.push_back(std::move(*owned));
@@ -193,7 +234,9 @@ void Forwarder::forward(std::span<uint8_t> packet, size_t ingress, wg::TimePoint
         dropped = drop(ForwardDrop::kTtlExpired);
         break;
       }
-      if (device_->send(peer_ids_[*hop], packet, now, out.sends) != wg::DropReason::kNone) {
+      // kStagedOverflow pushed out an older waiting packet (the peer counts it); this one waits.
+      const wg::DropReason r = device_->send(peer_ids_[*hop], packet, now, out.sends);
+      if (r != wg::DropReason::kNone && r != wg::DropReason::kStagedOverflow) {
         dropped = drop(ForwardDrop::kTunnelSend);
       }
       break;
@@ -220,7 +263,9 @@ std::optional<size_t> Forwarder::activeNextHop(const network::RouteEntry& route)
 void Forwarder::refreshLiveness(wg::TimePoint now) {
   for (size_t i = 0; i < peer_ids_.size(); ++i) {
     const wg::Peer* peer = device_->peer(peer_ids_[i]);
-    const std::optional<wg::TimePoint> last = peer->status().last_received;
+    // Only transport messages count: a peer that can send initiations but never completes a
+    // handshake is not a next hop to rely on.
+    const std::optional<wg::TimePoint> last = peer->status().last_transport_received;
     // External sites keep no keepalive of ours: alive while their session is.
     const auto limit = plan_.peers[i].liveness ? wg::Duration(kDeadAfter)
                                                : wg::Duration(std::chrono::seconds(180));

@@ -44,9 +44,12 @@ inline constexpr std::chrono::milliseconds kHousekeepingInterval{200};
 // counted by network::Decision::Cause) and the tunnel protocol's own.
 enum class ForwardDrop : uint8_t {
   kTtlExpired,
-  kBadPacket,   // not an IP packet
-  kTunnelSend,  // the tunnel could not take it (no endpoint, staging overflow)
-  kLinkLocal,   // IPv6 link-local or multicast from the TUN device (router solicitations...)
+  kBadPacket,       // not an IP packet
+  kTunnelSend,      // the tunnel could not take it (no endpoint, staging overflow)
+  kLinkLocal,       // IPv6 link-local or multicast from the TUN device (router solicitations...)
+  kFirewallFamily,  // to be inspected, but the firewall's next hop is of the other family
+  kBadTunRead,      // what the TUN device gave could not be segmented (I/O layer)
+  kUdpSend,         // datagrams the socket did not take (I/O layer)
   kCount
 };
 std::string_view forwardDropName(ForwardDrop d);
@@ -90,7 +93,8 @@ class Forwarder {
   // Moves to a new plan of the same gateway without disturbing the tunnels that stay: peers are
   // matched by public key and keep their sessions, endpoint (unless the configured one changed)
   // and liveness; peers that are gone are removed and their keys wiped, new ones added. Checked
-  // before anything changes: on error the forwarder is as it was.
+  // before anything changes: on error the forwarder is as it was. The MTU, tunnel address and
+  // port cannot change (the TUN device and socket hold them): such a plan is refused.
   Status update(network::GatewayPlan plan, wg::TimePoint now);
 
   void fromTun(std::span<uint8_t> packet, wg::TimePoint now, ForwarderOutput& out);
@@ -115,6 +119,8 @@ class Forwarder {
     return device_->receiveCounts();
   }
   const FlowTable& flowTable() const { return flows_; }
+  // Drops the I/O layer around the forwarder saw, so that /status shows them with the rest.
+  void countDrop(ForwardDrop d, uint64_t n) { drops_[size_t(d)] += n; }
 
  private:
   Forwarder(network::GatewayPlan plan, ForwarderOptions options);
@@ -128,6 +134,7 @@ class Forwarder {
   }
   void refreshLiveness(wg::TimePoint now);
   static wg::PeerConfig peerConfig(const network::PeerPlan& p);
+  void planChanged();  // derived settings after plan_ changed
 
   network::GatewayPlan plan_;
   ForwarderOptions options_;
@@ -140,6 +147,7 @@ class Forwarder {
   FlowTable flows_;
   wg::TimePoint next_housekeeping_{};
   uint16_t mss_v4_, mss_v6_;
+  bool firewall_v4_ = true, firewall_v6_ = true;  // families the firewall's route serves
   std::array<uint64_t, size_t(ForwardDrop::kCount)> drops_{};
   std::array<uint64_t, size_t(network::Decision::Cause::kCount)> decision_drops_{};
 };

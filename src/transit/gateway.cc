@@ -82,7 +82,7 @@ class Runner {
     writeFlows(out);
     tearDown();
     spdlog::info("transit {}: stopped", plan_.name);
-    return 0;
+    return failed_ ? 1 : 0;
   }
 
  private:
@@ -110,14 +110,35 @@ class Runner {
     }
     writeProc("/proc/sys/net/ipv6/conf/all/forwarding", "1");
     writeProc(("/proc/sys/net/ipv4/conf/" + dev + "/rp_filter").c_str(), "0");
+    // The kernel applies the stricter of "all" and the device's setting: strict reverse-path
+    // filtering on "all" would drop what comes back from a firewall. Loose keeps the check.
+    {
+      std::ifstream all("/proc/sys/net/ipv4/conf/all/rp_filter");
+      int value = 0;
+      if (all >> value && value == 1 && writeProc("/proc/sys/net/ipv4/conf/all/rp_filter", "2")) {
+        spdlog::info("transit {}: net.ipv4.conf.all.rp_filter 1 -> 2 (loose)", plan_.name);
+      }
+    }
 
-    std::string listen =
-        options_.listen.empty() ? "0.0.0.0:" + std::to_string(plan_.listen_port) : options_.listen;
-    auto local = net::SocketAddress::parse(listen);
-    if (!local.isOk())
-      return Status::invalidArgument("--listen " + listen + ": " + local.status().message());
-    auto udp = net::UdpSocket::bind(local.value());
-    if (!udp.isOk()) return Status::ioError("UDP " + listen + ": " + udp.status().message());
+    // Both families by default ([::] also takes IPv4), IPv4 alone where IPv6 is off.
+    std::vector<std::string> listens;
+    if (options_.listen.empty()) {
+      listens = {"[::]:" + std::to_string(plan_.listen_port),
+                 "0.0.0.0:" + std::to_string(plan_.listen_port)};
+    } else {
+      listens = {options_.listen};
+    }
+    Result<net::UdpSocket> udp = Status::internal("no address to listen on");
+    for (const std::string& listen : listens) {
+      auto local = net::SocketAddress::parse(listen);
+      if (!local.isOk()) {
+        return Status::invalidArgument("--listen " + listen + ": " + local.status().message());
+      }
+      udp = net::UdpSocket::bind(local.value());
+      if (udp.isOk()) break;
+      udp = Status::ioError("UDP " + listen + ": " + udp.status().message());
+    }
+    if (!udp.isOk()) return udp.status();
     udp_ = std::make_unique<net::UdpSocket>(std::move(udp.value()));
 
     ForwarderOptions fo;
@@ -158,8 +179,11 @@ class Runner {
 
   // Every prefix the gateway tunnels (or blackholes) goes to the TUN device; a spoke's own VPC
   // stays with the kernel. With a firewall, packets coming out of the TUN device (to be
-  // inspected) are routed by a table of their own to the firewall. Brings the kernel from what
-  // was installed to what the current plan wants: routes that stay are not touched.
+  // inspected) are routed by a table of their own to the firewall: a rule per family and a
+  // default route for each family the firewall's next hop serves (both without a next hop).
+  // Brings the kernel from what was installed to what the current plan wants: what stays is
+  // not touched, what fails is reported and the rest still applied; a route someone else
+  // already has is left to them (never taken over, never deleted by us).
   Status syncKernel() {
     const network::GatewayPlan& plan = forwarder_->plan();
     const std::string& dev = tun_->name();
@@ -169,50 +193,83 @@ class Runner {
       net::Route route;
       route.destination = r.cidr;
       route.device = dev;
+      route.replace = false;
       wanted.push_back(route);
     }
-    std::optional<net::Rule> wanted_rule;
+    std::vector<net::Rule> wanted_rules;
     if (plan.firewall) {
       const network::FirewallPlan& fw = *plan.firewall;
-      net::Rule rule;
-      rule.input_device = dev;
-      rule.table = uint32_t(options_.policy_table);
-      wanted_rule = rule;
-      net::Route route;
-      route.destination = *Cidr::parse("0.0.0.0/0");
-      route.device = fw.interface;
-      route.gateway = fw.next_hop;
-      route.table = rule.table;
-      wanted.push_back(route);
+      for (const bool v6 : {false, true}) {
+        if (fw.next_hop && fw.next_hop->isV6() != v6) continue;
+        net::Rule rule;
+        rule.family = v6 ? AF_INET6 : AF_INET;
+        rule.input_device = dev;
+        rule.table = uint32_t(options_.policy_table);
+        wanted_rules.push_back(rule);
+        net::Route route;
+        route.destination = *Cidr::parse(v6 ? "::/0" : "0.0.0.0/0");
+        route.device = fw.interface;
+        route.gateway = fw.next_hop;
+        route.table = rule.table;
+        wanted.push_back(route);
+      }
+      // Packets come back from the firewall with sources routed through the TUN device.
+      writeProc(("/proc/sys/net/ipv4/conf/" + fw.interface + "/rp_filter").c_str(), "0");
     }
-    auto same = [](const net::Route& a, const net::Route& b) {
+    auto sameRoute = [](const net::Route& a, const net::Route& b) {
       return a.destination == b.destination && a.device == b.device && a.gateway == b.gateway &&
              a.table == b.table;
     };
-    auto contains = [&](const std::vector<net::Route>& list, const net::Route& r) {
-      return std::any_of(list.begin(), list.end(), [&](const net::Route& x) { return same(x, r); });
+    auto sameRule = [](const net::Rule& a, const net::Rule& b) {
+      return a.family == b.family && a.input_device == b.input_device && a.table == b.table;
     };
+    auto has = [](const auto& list, const auto& x, auto same) {
+      return std::any_of(list.begin(), list.end(), [&](const auto& y) { return same(x, y); });
+    };
+    Status first_error;
+    auto note = [&](const Status& s) {
+      if (s.isOk()) return;
+      spdlog::error("transit {}: {}", plan.name, s.message());
+      if (first_error.isOk()) first_error = s;
+    };
+    std::vector<net::Route> kept;
     for (const net::Route& r : routes_) {
-      if (!contains(wanted, r)) (void)netlink_->deleteRoute(r);
+      if (has(wanted, r, sameRoute)) {
+        kept.push_back(r);
+      } else {
+        note(netlink_->deleteRoute(r));
+      }
     }
-    if (rule_ && !wanted_rule) (void)netlink_->deleteRule(*rule_);
-    rule_.reset();
-    routes_.clear();
-    if (wanted_rule) {
-      if (Status s = netlink_->addRule(*wanted_rule); !s.isOk()) return s;
-      rule_ = wanted_rule;
+    std::vector<net::Rule> kept_rules;
+    for (const net::Rule& r : rules_) {
+      if (has(wanted_rules, r, sameRule)) {
+        kept_rules.push_back(r);
+      } else {
+        note(netlink_->deleteRule(r));
+      }
+    }
+    for (const net::Rule& r : wanted_rules) {
+      if (has(kept_rules, r, sameRule)) continue;
+      Status st = netlink_->addRule(r);
+      note(st);
+      if (st.isOk()) kept_rules.push_back(r);
     }
     for (const net::Route& r : wanted) {
-      if (Status s = netlink_->addRoute(r); !s.isOk()) {
-        if (r.table != 254) {
-          return Status::ioError("firewall " + plan.firewall->name + " on " +
-                                 plan.firewall->interface + ": " + s.message());
-        }
-        return s;
+      if (has(kept, r, sameRoute)) continue;
+      Status st = netlink_->addRoute(r);
+      if (st.code() == Status::Code::kAlreadyExists) {
+        spdlog::warn(
+            "transit {}: a route to {} exists already (not ours): left as it is, so "
+            "that traffic does not enter the overlay here",
+            plan.name, r.destination.toString());
+        continue;
       }
-      routes_.push_back(r);
+      note(st);
+      if (st.isOk()) kept.push_back(r);
     }
-    return Status::ok();
+    routes_ = std::move(kept);
+    rules_ = std::move(kept_rules);
+    return first_error;
   }
 
   void armReload() {
@@ -293,7 +350,7 @@ class Runner {
           spdlog::warn("transit {}: {}", plan_.name, s.message());
         }
       }
-      if (rule_) (void)netlink_->deleteRule(*rule_);
+      for (const net::Rule& r : rules_) (void)netlink_->deleteRule(r);
     }
     routes_.clear();
     std::error_code ignored;
@@ -343,12 +400,13 @@ class Runner {
       auto n = tun_->read(packet_);
       if (!n.isOk()) {
         spdlog::error("transit {}: TUN read: {}", plan_.name, n.status().message());
+        failed_ = true;
         io_.stop();
         return;
       }
       if (n.value() == 0) break;
       if (Status s = net::segmentPacket(packet_.header(), packet_.bytes(), segments_); !s.isOk()) {
-        ++bad_tun_reads_;
+        forwarder_->countDrop(ForwardDrop::kBadTunRead, 1);
         continue;
       }
       for (std::span<uint8_t> p : segments_) forwarder_->fromTun(p, now, out_);
@@ -423,7 +481,7 @@ class Runner {
       ::poll(&p, 1, 5);
     }
     if (!send_.empty()) {
-      udp_dropped_ += send_.size();
+      forwarder_->countDrop(ForwardDrop::kUdpSend, send_.size());
       send_.clear();
     }
   }
@@ -458,7 +516,7 @@ class Runner {
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<http::StatusServer> status_;
   std::vector<net::Route> routes_;
-  std::optional<net::Rule> rule_;
+  std::vector<net::Rule> rules_;
   FILE* flow_log_ = nullptr;
 
   net::TunPacket packet_;
@@ -471,8 +529,7 @@ class Runner {
   Clock::time_point load_window_start_{};
   int window_initiations_ = 0;
   int previous_window_initiations_ = 0;
-  uint64_t bad_tun_reads_ = 0;
-  uint64_t udp_dropped_ = 0;
+  bool failed_ = false;
   std::shared_ptr<PlanInbox> inbox_;
 };
 

@@ -24,7 +24,7 @@ uint16_t maxSegmentSize(int tunnel_mtu, bool v6) { return uint16_t(tunnel_mtu - 
 
 bool clampMss(std::span<uint8_t> packet, uint16_t mss_v4, uint16_t mss_v6) {
   const std::optional<PacketInfo> info = parsePacket(packet);
-  if (!info || info->protocol != IPPROTO_TCP) return false;
+  if (!info || info->protocol != IPPROTO_TCP || !info->first_fragment) return false;
   const size_t tcp = info->l4_offset;
   if (packet.size() < tcp + 20) return false;
   if ((packet[tcp + 13] & kSyn) == 0) return false;

@@ -7,7 +7,6 @@ namespace causeway::transit {
 std::optional<PacketInfo> parsePacket(std::span<const uint8_t> p) {
   if (p.empty()) return std::nullopt;
   PacketInfo info;
-  bool first_fragment = true;
   const uint8_t version = p[0] >> 4;
   if (version == 4) {
     if (p.size() < 20) return std::nullopt;
@@ -17,7 +16,7 @@ std::optional<PacketInfo> parsePacket(std::span<const uint8_t> p) {
     info.src = p.subspan(12, 4);
     info.dst = p.subspan(16, 4);
     info.l4_offset = ihl;
-    first_fragment = ((p[6] & 0x1f) | p[7]) == 0;
+    info.first_fragment = ((p[6] & 0x1f) | p[7]) == 0;
   } else if (version == 6) {
     if (p.size() < 40) return std::nullopt;
     info.v6 = true;
@@ -29,7 +28,7 @@ std::optional<PacketInfo> parsePacket(std::span<const uint8_t> p) {
     return std::nullopt;
   }
   const bool ported = info.protocol == IPPROTO_TCP || info.protocol == IPPROTO_UDP;
-  if (ported && first_fragment && p.size() >= info.l4_offset + 4) {
+  if (ported && info.first_fragment && p.size() >= info.l4_offset + 4) {
     info.src_port = uint16_t(p[info.l4_offset] << 8 | p[info.l4_offset + 1]);
     info.dst_port = uint16_t(p[info.l4_offset + 2] << 8 | p[info.l4_offset + 3]);
   }

@@ -15,7 +15,8 @@ struct PacketInfo {
   uint8_t protocol = 0;  // IPPROTO_*; for IPv6 the first next-header (extension headers not walked)
   uint16_t src_port = 0;  // TCP/UDP ports, else 0 (ICMP: 0)
   uint16_t dst_port = 0;
-  size_t l4_offset = 0;  // where the transport header starts
+  size_t l4_offset = 0;        // where the transport header starts
+  bool first_fragment = true;  // false for IPv4 fragments past the first: no transport header
 };
 
 // nullopt when `packet` is not a whole IPv4/IPv6 header. Ports stay 0 for a fragment that is not

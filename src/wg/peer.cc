@@ -47,6 +47,7 @@ PeerStatus Peer::status() const {
   s.endpoint = endpoint_;
   s.last_handshake = last_handshake_;
   s.last_received = last_received_;
+  s.last_transport_received = last_transport_received_;
   s.has_session = current_ != nullptr;
   s.rx_bytes = rx_bytes_;
   s.tx_bytes = tx_bytes_;
@@ -85,6 +86,16 @@ void Peer::wipeAllKeys() {
   dropKeypair(next_);
   releaseHandshakeIndex();
   handshake_.clear();
+}
+
+void Peer::setPersistentKeepalive(std::chrono::seconds interval, bool as_heartbeat, TimePoint now) {
+  persistent_keepalive_ = interval;
+  keepalive_as_heartbeat_ = as_heartbeat;
+  if (interval.count() > 0) {
+    persistent_at_ = now + interval;
+  } else {
+    persistent_at_.reset();
+  }
 }
 
 // --- timer events ---
@@ -374,6 +385,7 @@ DropReason Peer::receiveData(std::span<const uint8_t> message, uint32_t receiver
     sendStaged(now, out);
   }
   onAuthenticatedReceived(now);
+  last_transport_received_ = now;
 
   if (!plain.empty()) {
     const std::optional<size_t> length = innerPacketLength(plain);

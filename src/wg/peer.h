@@ -50,6 +50,9 @@ struct PeerStatus {
   Endpoint endpoint;
   std::optional<TimePoint> last_handshake;
   std::optional<TimePoint> last_received;  // the last authenticated message of any kind
+  // The last data or keepalive message: proof that a session works in the receive direction
+  // (an initiation proves only that the peer can reach us).
+  std::optional<TimePoint> last_transport_received;
   bool has_session = false;  // a current session exists (it may be past its age limit)
   uint64_t rx_bytes = 0;     // transport message sizes, keepalives and handshakes excluded
   uint64_t tx_bytes = 0;
@@ -82,6 +85,8 @@ class Peer {
   const Key& staticStatic() const { return handshake_.staticStatic(); }
   PeerStatus status() const;
   void setEndpoint(const Endpoint& e) { endpoint_ = e; }
+  // Changes the persistent keepalive (PeerConfig) of a running peer.
+  void setPersistentKeepalive(std::chrono::seconds interval, bool as_heartbeat, TimePoint now);
   // The session data is sent on (nullptr when none), for status and tests.
   Keypair* currentSession() { return current_.get(); }
   const Endpoint& endpoint() const { return endpoint_; }
@@ -150,6 +155,7 @@ class Peer {
 
   std::optional<TimePoint> last_handshake_;
   std::optional<TimePoint> last_received_;
+  std::optional<TimePoint> last_transport_received_;
   uint64_t rx_bytes_ = 0, tx_bytes_ = 0, rx_packets_ = 0, tx_packets_ = 0, handshakes_ = 0;
   std::array<uint64_t, size_t(DropReason::kCount)> drops_{};
 };

@@ -64,6 +64,15 @@ TEST(MssClamp, LeavesSmallerMssAndNonSynAlone) {
   EXPECT_FALSE(clampMss(ack, 1380, 1360));
 }
 
+TEST(MssClamp, LeavesFragmentsPastTheFirstAlone) {
+  // The payload of a later fragment may look like a SYN with an MSS option: it is data.
+  std::vector<uint8_t> p = syn(1460, 0);
+  p[7] = 0x10;  // fragment offset 16 * 8 bytes
+  const std::vector<uint8_t> copy = p;
+  EXPECT_FALSE(clampMss(p, 1380, 1360));
+  EXPECT_EQ(p, copy);
+}
+
 TEST(MssClamp, SurvivesTruncatedAndHostileOptions) {
   std::vector<uint8_t> p = syn(1460, 0);
   p[41] = 0;  // option length 0 would loop forever
