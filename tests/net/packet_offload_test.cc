@@ -374,6 +374,17 @@ TEST_P(CoalesceTest, KeepsApartWhatMustNotMerge) {
   EXPECT_EQ(run({tcpPacket(f, 0, 1, kAck, data), tcpPacket(f, 1000, 1, kAck, {}),
                  tcpPacket(f, 1000, 1, kAck, data)}),
             V({1, 1, 1}));
+  // A segment that arrived corrupt (its TCP checksum fails) is not merged: the merged packet
+  // would get a fresh, valid checksum.
+  auto corrupt = tcpPacket(f, 1000, 1, kAck, data);
+  corrupt.back() ^= 0x01;
+  EXPECT_EQ(run({tcpPacket(f, 0, 1, kAck, data), corrupt, tcpPacket(f, 2000, 1, kAck, data)}),
+            V({1, 1, 1}));
+  if (!f.v6) {  // and an IPv4 header checksum that fails
+    auto bad_header = tcpPacket(f, 1000, 1, kAck, data);
+    bad_header[10] ^= 0x01;
+    EXPECT_EQ(run({tcpPacket(f, 0, 1, kAck, data), bad_header}), V({1, 1}));
+  }
   // TTL differs.
   FlowSpec g = f;
   g.ttl = 3;
