@@ -20,6 +20,8 @@
 #include "cp/api_server.h"
 #include "cp/cluster_server.h"
 #include "cp/config_state.h"
+#include "cp/network_config.h"
+#include "model/network/resources.h"
 #include "net/address.h"
 #include "net/tls.h"
 #include "store/store.h"
@@ -69,6 +71,11 @@ int runCp(const CpFlags& f) {
   }
   config.setFullSnapshotsOnly(f.sync_mode == "full");
   if (Status st = config.load(); !st.isOk()) return fail(st);
+  // The transit network (and the keys gateways registered), served to `causeway transit --cp`.
+  cp::ConfigState network_config(store, 4096, [](std::string_view kind) {
+    return model::network::isNetworkKind(kind);
+  });
+  if (Status st = network_config.load(); !st.isOk()) return fail(st);
 
   std::unique_ptr<cp::ClusterServer> cluster;
   if (!f.cluster_cert_dir.empty()) {
@@ -77,6 +84,21 @@ int runCp(const CpFlags& f) {
     auto ep = net::parseEndpoint(f.cluster_listen);
     if (!ep.isOk()) return fail(ep.status());
     cluster = std::make_unique<cp::ClusterServer>(io, config, tls.value());
+    cluster->addChannel(
+        "transit", network_config, [&store](const nlohmann::json& hello) -> Result<std::string> {
+          auto t = hello.find("transit");
+          auto text = [&](const char* key) -> std::string {
+            if (t == hello.end() || !t->is_object()) return "";
+            auto v = t->find(key);
+            return v != t->end() && v->is_string() ? v->get<std::string>() : "";
+          };
+          cp::GatewayRegistration reg{text("name"), text("public_key")};
+          if (reg.name.empty()) {
+            return Status::invalidArgument("a transit data plane must name its gateway");
+          }
+          if (Status st = cp::registerGatewayKey(store, reg); !st.isOk()) return st;
+          return reg.name;
+        });
     if (Status st = cluster->listen(ep.value()); !st.isOk()) return fail(st);
     spdlog::info("cluster listening on {} (mutual TLS, certificates from {})", f.cluster_listen,
                  f.cluster_cert_dir);
@@ -126,11 +148,14 @@ int runCp(const CpFlags& f) {
   auto refresh = [&] {
     refresh_queued = false;
     auto changed = config.refresh();
-    if (!changed.isOk()) {
-      spdlog::error("cannot read the store's changes: {}", changed.status().message());
-      return;
+    auto network_changed = network_config.refresh();
+    for (const auto* r : {&changed, &network_changed}) {
+      if (!r->isOk()) {
+        spdlog::error("cannot read the store's changes: {}", r->status().message());
+        return;
+      }
     }
-    if (changed.value() && cluster) cluster->configChanged();
+    if ((changed.value() || network_changed.value()) && cluster) cluster->configChanged();
   };
   Status watching = store.watch([&io, &refresh, &refresh_queued](int64_t) {
     if (!refresh_queued.exchange(true)) asio::post(io, refresh);

@@ -30,6 +30,8 @@
 #include "cli/commands.h"
 #include "cli/network_trace.h"
 #include "model/kong/config_diff.h"
+#include "model/network/loader.h"
+#include "model/network/resources.h"
 #include "model/kong/loader.h"
 
 namespace causeway::cli {
@@ -464,9 +466,28 @@ class Ctl {
       return kExitInvalid;
     }
     text = s.str();
-    auto loaded = model::kong::loadDeclarative(text);
-    if (!loaded.isOk()) {
-      const auto& errors = loaded.error().errors;
+    // Kong entities and/or a network: section (model/network/resources.h); the network is
+    // checked on its own here, and as the whole network it makes (registered keys) by the CP.
+    std::vector<model::kong::FieldError> errors;
+    auto parts = model::network::splitDocument(text);
+    if (!parts.isOk() || parts->has_kong) {
+      auto loaded = model::kong::loadDeclarative(parts.isOk() ? parts->kong_text : text);
+      if (!loaded.isOk()) errors = loaded.error().errors;
+    }
+    if (parts.isOk() && parts->has_network) {
+      model::kong::LoadError network_errors;
+      model::network::LoadOptions options;
+      options.require_keys = false;
+      auto net = model::network::loadNetworkJson(nlohmann::json{{"network", parts->network}},
+                                                 &network_errors, options);
+      if (!net.isOk()) {
+        if (network_errors.errors.empty()) {
+          network_errors.errors.push_back({"network", net.status().message()});
+        }
+        errors.insert(errors.end(), network_errors.errors.begin(), network_errors.errors.end());
+      }
+    }
+    if (!errors.empty()) {
       printError(f_.file + " is not a valid declarative config (" + std::to_string(errors.size()) +
                  (errors.size() == 1 ? " error" : " errors") + "; nothing was sent):");
       for (const auto& e : errors) {
@@ -611,7 +632,9 @@ int runCtl(std::vector<std::string> args) {
   auto* apply = app.add_subcommand("apply",
                                    "make the stored config equal a declarative file "
                                    "(validated locally first; one transaction)");
-  apply->add_option("-f,--file", f.file, "Kong declarative config (YAML or JSON)")->required();
+  apply->add_option("-f,--file", f.file,
+                    "Kong declarative config and/or a network: section (YAML or JSON)")
+      ->required();
   apply->add_flag("--dry-run", f.dry_run, "show what would change without changing anything");
   apply->footer(kExitCodesHelp);
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/transit_cp.h"
 #include "model/network/loader.h"
 #include "model/network/plan.h"
 #include "transit/gateway.h"
@@ -25,6 +26,7 @@ struct TransitFlags {
   transit::GatewayOptions gateway;
   int flow_idle_seconds = 15;
   int flow_active_seconds = 60;
+  TransitCpOptions cp;  // --cp mode (transit_cp.h)
 };
 
 // A key file holds the base64 key and perhaps a newline, as `wg genkey > file` writes it.
@@ -151,12 +153,33 @@ Run addTransitCommand(CLI::App& app) {
                   "seconds after which a long flow's record is written (and counting restarts)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  sub->add_option("--cp", flags->cp.cp_url,
+                  "take the network from a control plane: wss://HOST:PORT[,wss://...] (instead "
+                  "of --config and --private-key)");
+  sub->add_option("--cluster-cert-dir", flags->cp.cert_dir,
+                  "with --cp: ca.crt, dp.crt and dp.key from `causeway cert init`");
+  sub->add_option("--data-dir", flags->cp.data_dir,
+                  "with --cp: the private key (created on first start), node id and last good "
+                  "snapshot");
   auto* genkey = sub->add_subcommand("genkey", "print a new private key (base64), like wg genkey");
   auto* pubkey = sub->add_subcommand(
       "pubkey", "read a private key on standard input, print its public key, like wg pubkey");
   return [sub, genkey, pubkey, flags]() -> int {
     if (genkey->parsed()) return runGenkey();
     if (pubkey->parsed()) return runPubkey();
+    if (!flags->cp.cp_url.empty()) {
+      if (!flags->config.empty() || !flags->private_key_file.empty() || flags->name.empty() ||
+          flags->cp.cert_dir.empty() || flags->cp.data_dir.empty()) {
+        std::fprintf(stderr,
+                     "causeway transit: --cp needs --name, --cluster-cert-dir and --data-dir "
+                     "(and no --config or --private-key)\n");
+        return 2;
+      }
+      flags->cp.name = flags->name;
+      flags->gateway.flows.idle_timeout = std::chrono::seconds(flags->flow_idle_seconds);
+      flags->gateway.flows.active_timeout = std::chrono::seconds(flags->flow_active_seconds);
+      return runTransitFromCp(flags->cp, flags->gateway);
+    }
     if (flags->config.empty() || flags->name.empty() || flags->private_key_file.empty()) {
       std::fprintf(stderr, "causeway transit: --config, --name and --private-key are required\n%s",
                    sub->help().c_str());

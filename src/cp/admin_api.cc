@@ -16,6 +16,7 @@
 
 #include "base/strings.h"
 #include "cp/config_endpoint.h"
+#include "cp/network_config.h"
 #include "cp/kong_errors.h"
 #include "cp/request_body.h"
 #include "model/kong/ids.h"
@@ -637,6 +638,10 @@ ApiResponse AdminApi::handle(const ApiRequest& req) {
     return jsonResponse(200, Json{{"data", std::move(data)}, {"next", nullptr}});
   }
   if (seg[0] == "config" && seg.size() == 1) return handleConfig(store_, req);
+  if (seg[0] == "network") {
+    return handleNetwork(store_, req, seg,
+                         hooks_.data_planes ? hooks_.data_planes() : Json::array());
+  }
   if (seg[0] == "tags") {
     if (!get) return messageResponse(405, "Method not allowed");
     auto dump = store_.dumpAll();

@@ -9,6 +9,7 @@
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <list>
 #include <map>
@@ -53,6 +54,14 @@ struct DataPlane {
   size_t last_message_bytes = 0;
   bool connected = false;
   std::shared_ptr<sync::WsConnection> conn;
+  ConfigState* config = nullptr;  // what it is served
+  std::string served_name;        // from its channel's admit (a transit gateway's name)
+};
+
+struct Channel {
+  std::string capability;
+  ConfigState* config;
+  ClusterServer::Admit admit;
 };
 
 }  // namespace
@@ -63,13 +72,15 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
   asio::ssl::context tls;
   std::list<asio::ip::tcp::acceptor> acceptors;
   std::map<std::string, DataPlane> planes;  // by id
+  std::vector<Channel> channels;
 
   State(asio::io_context& i, ConfigState& c, const net::SslCtxPtr& ctx)
       : io(i), config(c), tls(net::adoptSslContext(ctx.get())) {}
 
   // Sends `dp` what takes it from its acked state to the current revision.
   void push(DataPlane& dp, bool force_full) {
-    if (!dp.conn || !dp.conn->isOpen()) return;
+    if (!dp.conn || !dp.conn->isOpen() || !dp.config) return;
+    ConfigState& config = *dp.config;
     if (!force_full && dp.sent_revision == config.revision()) return;
     std::shared_ptr<const std::string> msg;
     if (!force_full && dp.sent_revision >= 0) {
@@ -80,6 +91,16 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     dp.last_message_bytes = msg->size();
     dp.sent_revision = config.revision();
     dp.sent_hash = config.hash();
+  }
+
+  // Refuses a data plane at its hello: logged, shown in the registry, and told why.
+  static void refuse(DataPlane& dp, sync::WsConnection& c, const char* sync_status,
+                     const std::string& reason) {
+    spdlog::warn("cluster: refused data plane {} ({}): {}", dp.id, dp.ip, reason);
+    dp.sync_status = sync_status;
+    dp.last_error = reason;
+    dp.connected = false;
+    c.close(sync::kCloseRefused, reason);
   }
 
   asio::awaitable<void> heartbeat(std::shared_ptr<sync::WsConnection> c) {
@@ -147,13 +168,26 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     if (sync::compareVersions(dp.version, sync::kVersion) > 0) {
       const std::string reason = "data plane version " + dp.version +
                                  " is newer than control plane version " + sync::kVersion;
-      spdlog::warn("cluster: refused data plane {} ({}): {}", id, ip, reason);
-      dp.sync_status = "version_incompatible";
-      dp.last_error = reason;
-      dp.connected = false;
-      c->close(sync::kCloseRefused, reason);
+      refuse(dp, *c, "version_incompatible", reason);
       co_return;
     }
+    // Its channel: the first capability with one (refused if that channel's admit says so).
+    ConfigState* served = &config;
+    dp.served_name.clear();
+    for (const Channel& ch : channels) {
+      const auto& caps = dp.capabilities;
+      if (std::find(caps.begin(), caps.end(), ch.capability) == caps.end()) continue;
+      auto admitted = ch.admit(hello);
+      if (!admitted.isOk()) {
+        refuse(dp, *c, "refused", admitted.status().message());
+        co_return;
+      }
+      dp.served_name = admitted.value();
+      served = ch.config;
+      break;
+    }
+    dp.config = served;
+    ConfigState& config = *served;
     dp.revision = hello.value("revision", int64_t(0));
     dp.config_hash = hello.value("hash", "");
     dp.sent_revision = dp.revision;
@@ -247,6 +281,10 @@ Status ClusterServer::listen(const asio::ip::tcp::endpoint& ep) {
   return Status::ok();
 }
 
+void ClusterServer::addChannel(std::string capability, ConfigState& config, Admit admit) {
+  state_->channels.push_back({std::move(capability), &config, std::move(admit)});
+}
+
 void ClusterServer::configChanged() {
   for (auto& [id, dp] : state_->planes) state_->push(dp, false);
 }
@@ -260,7 +298,9 @@ size_t ClusterServer::connectedCount() const {
 Json ClusterServer::dataPlanes() const {
   Json out = Json::array();
   for (const auto& [id, dp] : state_->planes) {
-    out.push_back({{"id", dp.id},
+    Json& entry = out.emplace_back();
+    if (!dp.served_name.empty()) entry["transit_gateway"] = dp.served_name;
+    entry.update(Json{{"id", dp.id},
                    {"ip", dp.ip},
                    {"hostname", dp.hostname},
                    {"version", dp.version},

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <asio/io_context.hpp>
+#include <functional>
+#include <string>
 #include <asio/ip/tcp.hpp>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -21,6 +23,11 @@ class ClusterServer {
   ClusterServer(asio::io_context& io, ConfigState& config, net::SslCtxPtr tls);
   ~ClusterServer();
   Status listen(const asio::ip::tcp::endpoint& ep);
+  // Data planes whose hello lists `capability` are served `config` (instead of the gateway
+  // config) once `admit` accepted their hello; it returns the name they serve as (shown as
+  // "transit_gateway" in dataPlanes()), or an error that refuses them with its message.
+  using Admit = std::function<Result<std::string>(const nlohmann::json& hello)>;
+  void addChannel(std::string capability, ConfigState& config, Admit admit);
   // The config moved to a new revision: send each data plane what it is missing.
   void configChanged();
   // /clustering/data-planes entries.

@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cp/kong_errors.h"
+#include "cp/network_config.h"
 #include "cp/request_body.h"
 #include "model/kong/config_diff.h"
 #include "model/kong/flatten.h"
 #include "model/kong/loader.h"
 #include "model/kong/schema.h"
+#include "model/network/resources.h"
 
 namespace causeway::cp {
 
@@ -26,6 +28,7 @@ Json exportDeclarative(const std::vector<store::Record>& records) {
   for (const auto& s : model::kong::entitySchemas()) {
     if (doc[s.kind].empty()) doc.erase(s.kind);
   }
+  if (auto network = storedNetwork(records, false)) doc["network"] = std::move(*network);
   return doc;
 }
 
@@ -46,29 +49,53 @@ ApiResponse applyDeclarative(store::Store& store, const ApiRequest& req) {
       text = wrapped["config"].get_ref<const std::string&>();
     }
   }
-  auto loaded = model::kong::loadDeclarative(text);
-  if (!loaded.isOk()) {
-    ApiResponse r(400, loaded.error().kongJson());
-    return r;
-  }
-  auto flat = model::kong::flattenDeclarativeText(text);
-  if (!flat.isOk()) return messageResponse(400, flat.status().message());
-  model::kong::EntityLists desired = std::move(flat->entities);
-  for (auto& [kind, list] : desired) {
-    const auto* schema = model::kong::findSchema(kind);
-    if (!schema) continue;
-    for (auto& body : list) model::kong::fillDefaults(*schema, body);
+  // A `network:` section is validated (as the whole network it makes) and planned next to the
+  // Kong entities; each part is replaced only when the file has it (resources.h).
+  auto parts = model::network::splitDocument(text);
+  if (!parts.isOk()) {  // not a document: the Kong loader says so as it always did
+    auto loaded = model::kong::loadDeclarative(text);
+    model::kong::LoadError e{{{"", parts.status().message()}}};
+    return ApiResponse(400, loaded.isOk() ? e.kongJson() : loaded.error().kongJson());
   }
   auto dump = store.dumpAll();
   if (!dump.isOk()) return databaseError(dump.status().message());
-  model::kong::EntityLists current;
-  for (const auto& r : dump->records) {
-    if (!model::kong::findSchema(r.kind)) continue;
-    Json body = Json::parse(r.body, nullptr, false);
-    if (!body.is_discarded()) current[r.kind].push_back(std::move(body));
+  model::kong::LoadError errors;
+  if (parts->has_kong) {
+    auto loaded = model::kong::loadDeclarative(parts->kong_text);
+    if (!loaded.isOk()) errors = loaded.error();
   }
-  auto plan = model::kong::planConfigDiff(current, desired);
-  if (!plan.isOk()) return messageResponse(400, plan.status().message());
+  if (parts->has_network) {
+    if (auto bad = validateNetwork(parts->network, dump->records)) {
+      errors.errors.insert(errors.errors.end(), bad->errors.begin(), bad->errors.end());
+    }
+  }
+  if (!errors.errors.empty()) return ApiResponse(400, errors.kongJson());
+  model::kong::ConfigPlan plan_value;
+  if (parts->has_kong) {
+    auto flat = model::kong::flattenDeclarativeText(parts->kong_text);
+    if (!flat.isOk()) return messageResponse(400, flat.status().message());
+    model::kong::EntityLists desired = std::move(flat->entities);
+    for (auto& [kind, list] : desired) {
+      const auto* schema = model::kong::findSchema(kind);
+      if (!schema) continue;
+      for (auto& body : list) model::kong::fillDefaults(*schema, body);
+    }
+    model::kong::EntityLists current;
+    for (const auto& r : dump->records) {
+      if (!model::kong::findSchema(r.kind)) continue;
+      Json body = Json::parse(r.body, nullptr, false);
+      if (!body.is_discarded()) current[r.kind].push_back(std::move(body));
+    }
+    auto kong_plan = model::kong::planConfigDiff(current, desired);
+    if (!kong_plan.isOk()) return messageResponse(400, kong_plan.status().message());
+    plan_value = std::move(kong_plan.value());
+  }
+  if (parts->has_network) {
+    for (auto& op : planNetwork(dump->records, parts->network)) {
+      plan_value.operations.push_back(std::move(op));
+    }
+  }
+  auto* plan = &plan_value;
   Json out = plan->toJson();
   if (dry_run || plan->empty()) return jsonResponse(200, out);
 
@@ -79,12 +106,17 @@ ApiResponse applyDeclarative(store::Store& store, const ApiRequest& req) {
   auto written = store.write([&](store::WriteTxn& txn) -> Status {
     // Deletes first: a name freed by a delete may be taken by a create in the same change.
     for (const auto& op : plan->operations) {
+      if (model::network::isNetworkKind(op.kind)) {
+        if (Status st = applyNetworkOperation(txn, op); !st.isOk()) return st;
+        continue;
+      }
       if (op.op != model::kong::OperationType::kDelete) continue;
       Status st = txn.remove(op.kind, op.id);
       if (!st.isOk() && st.code() != Status::Code::kNotFound) return st;
     }
     for (const auto& op : plan->operations) {
       if (op.op == model::kong::OperationType::kDelete) continue;
+      if (model::network::isNetworkKind(op.kind)) continue;
       const auto* schema = model::kong::findSchema(op.kind);
       Json body = op.body;
       if (op.op == model::kong::OperationType::kCreate || !body.contains("created_at") ||

@@ -11,16 +11,19 @@ namespace causeway::cp {
 
 using Json = nlohmann::json;
 
-namespace {
-bool isGatewayKind(const std::string& kind) { return model::kong::findSchema(kind) != nullptr; }
-}  // namespace
+ConfigState::ConfigState(store::Store& store, size_t history, KindFilter kinds)
+    : store_(store), max_history_(history), kinds_(std::move(kinds)) {}
+
+bool ConfigState::accepts(const std::string& kind) const {
+  return kinds_ ? kinds_(kind) : model::kong::findSchema(kind) != nullptr;
+}
 
 Status ConfigState::load() {
   auto dump = store_.dumpAll();
   if (!dump.isOk()) return dump.status();
   entities_.clear();
   for (const auto& r : dump->records) {
-    if (!isGatewayKind(r.kind)) continue;
+    if (!accepts(r.kind)) continue;
     Json body = Json::parse(r.body, nullptr, false);
     if (body.is_discarded()) continue;
     entities_.upsert(r.kind, r.id, std::move(body));
@@ -50,7 +53,7 @@ Result<bool> ConfigState::refresh() {
       Step step{list[i].revision, "", {}};
       for (; i < list.size() && list[i].revision == step.revision; ++i) {
         const auto& c = list[i];
-        if (!isGatewayKind(c.kind)) continue;
+        if (!accepts(c.kind)) continue;
         step.touched.emplace_back(c.kind, c.id);
         if (c.deleted) {
           entities_.erase(c.kind, c.id);

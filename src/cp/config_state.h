@@ -6,10 +6,12 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,8 +23,11 @@ namespace causeway::cp {
 
 class ConfigState {
  public:
-  explicit ConfigState(store::Store& store, size_t history = 4096)
-      : store_(store), max_history_(history) {}
+  // Which store kinds this config is made of; nullptr: the Kong gateway entities (what gateway
+  // data planes serve). The transit network's state takes the network kinds (a second instance).
+  using KindFilter = std::function<bool(std::string_view kind)>;
+
+  explicit ConfigState(store::Store& store, size_t history = 4096, KindFilter kinds = nullptr);
   // Full snapshots on every change, as Kong does (deltaMessage() then always returns nullptr).
   // For comparison benchmarks; deltas are the default.
   void setFullSnapshotsOnly(bool on) { full_only_ = on; }
@@ -50,6 +55,7 @@ class ConfigState {
     std::vector<std::pair<std::string, std::string>> touched;  // (kind, id)
   };
   void remember(Step step);
+  bool accepts(const std::string& kind) const;
 
   store::Store& store_;
   size_t max_history_;
@@ -61,6 +67,7 @@ class ConfigState {
   std::map<int64_t, std::shared_ptr<const std::string>> delta_cache_;  // from -> message
   int64_t delta_cache_revision_ = -1;
   bool full_only_ = false;
+  KindFilter kinds_;
 };
 
 }  // namespace causeway::cp

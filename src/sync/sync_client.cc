@@ -75,18 +75,42 @@ Result<std::string> loadNodeId(const std::string& data_dir) {
   return id;
 }
 
+// A gateway's handler: the Kong config, validated whole from a snapshot or patched by a delta.
+SyncHandler kongHandler(SyncClient::Apply apply) {
+  auto builder = std::make_shared<KongConfigBuilder>();
+  SyncHandler h;
+  h.snapshot = [builder, apply](const EntitySet&, const Json& doc, const std::string& hash) {
+    KongConfigBuilder fresh;
+    Status st = fresh.reset(doc);
+    if (!st.isOk()) return st;
+    std::swap(*builder, fresh);
+    st = apply(builder->config(), hash);
+    if (!st.isOk()) std::swap(*builder, fresh);
+    return st;
+  };
+  h.delta = [builder, apply](const EntitySet& set, const SyncHandler::Touched& touched,
+                             const std::string& hash) {
+    Status st = builder->apply(set, touched);
+    if (!st.isOk()) return st;
+    st = apply(builder->config(), hash);
+    if (!st.isOk()) builder->rollback();
+    builder->forgetPrevious();
+    return st;
+  };
+  return h;
+}
+
 }  // namespace
 
 struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
   asio::io_context& io;
   SyncClientOptions options;
-  Apply apply;
+  SyncHandler handler;
   std::vector<std::pair<std::string, std::string>> endpoints;  // (host, port), tried in turn
   size_t current = 0;
   std::string host, port, node_id;
   std::unique_ptr<asio::ssl::context> tls;
   EntitySet entities;
-  KongConfigBuilder builder;
   int64_t revision = 0;
   bool connected = false;
   bool session_connected = false;
@@ -97,16 +121,13 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
   bool save_scheduled = false;
   std::mt19937 rng{std::random_device{}()};
 
-  State(asio::io_context& i, SyncClientOptions o, Apply a)
-      : io(i), options(std::move(o)), apply(std::move(a)) {}
+  State(asio::io_context& i, SyncClientOptions o, SyncHandler h)
+      : io(i), options(std::move(o)), handler(std::move(h)) {}
 
-  // Publishes the builder's config; on success remembers the set for saving.
-  Status publish(const std::string& hash, int64_t rev) {
-    Status st = apply(builder.config(), hash);
-    if (!st.isOk()) return st;
+  // Remembers a published set for saving.
+  void published(int64_t rev) {
     revision = rev;
     pending_save = true;
-    return Status::ok();
   }
 
   // Called after the ack was queued, so the ack goes out first. Saves are coalesced: at most one
@@ -148,14 +169,12 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       entities = std::move(previous);
       return Status::invalidArgument("snapshot hash mismatch");
     }
-    KongConfigBuilder fresh;
-    Status st = fresh.reset(msg["config"]);
+    Status st = handler.snapshot(entities, msg["config"], hash);
     if (st.isOk()) {
-      std::swap(builder, fresh);
-      st = publish(hash, rev);
-      if (!st.isOk()) std::swap(builder, fresh);
+      published(rev);
+    } else {
+      entities = std::move(previous);
     }
-    if (!st.isOk()) entities = std::move(previous);
     return st;
   }
 
@@ -174,7 +193,7 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       std::optional<Json> before;
     };
     std::vector<Undo> undo;
-    KongConfigBuilder::Touched touched;
+    SyncHandler::Touched touched;
     auto remember = [&](const std::string& kind, const std::string& id) {
       const std::string* cur = entities.find(kind, id);
       undo.push_back({kind, id, cur ? std::optional<Json>(Json::parse(*cur)) : std::nullopt});
@@ -210,13 +229,12 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
       resync = true;
       return Status::invalidArgument("hash mismatch after delta");
     }
-    Status st = builder.apply(entities, touched);
+    Status st = handler.delta(entities, touched, hash);
     if (st.isOk()) {
-      st = publish(hash, rev);
-      if (!st.isOk()) builder.rollback();
-      builder.forgetPrevious();
+      published(rev);
+    } else {
+      rollback();
     }
-    if (!st.isOk()) rollback();
     return st;
   }
 
@@ -269,6 +287,7 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
                   {"capabilities", options.capabilities},
                   {"revision", revision},
                   {"hash", entities.hash()}};
+    if (options.extend_hello) options.extend_hello(hello);
     sendJson(hello);
     auto last_rx =
         std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
@@ -354,7 +373,10 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
 };
 
 SyncClient::SyncClient(asio::io_context& io, SyncClientOptions options, Apply apply)
-    : state_(std::make_shared<State>(io, std::move(options), std::move(apply))) {}
+    : SyncClient(io, std::move(options), kongHandler(std::move(apply))) {}
+
+SyncClient::SyncClient(asio::io_context& io, SyncClientOptions options, SyncHandler handler)
+    : state_(std::make_shared<State>(io, std::move(options), std::move(handler))) {}
 
 SyncClient::~SyncClient() { stop(); }
 
@@ -382,8 +404,7 @@ Status SyncClient::start() {
   auto saved = loadSnapshot(s.options.data_dir);
   if (saved.isOk()) {
     if (s.entities.assign(saved->config) && s.entities.hash() == saved->hash) {
-      Status st = s.builder.reset(saved->config);
-      if (st.isOk()) st = s.apply(s.builder.config(), saved->hash);
+      Status st = s.handler.snapshot(s.entities, saved->config, saved->hash);
       if (st.isOk()) {
         s.revision = saved->revision;
         spdlog::info(

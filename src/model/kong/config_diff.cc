@@ -151,6 +151,9 @@ Status checkBody(const Json& body, std::string_view kind, size_t i, const char* 
 
 std::string singularKind(std::string_view kind) {
   if (kind == "snis") return "sni";
+  if (kind.size() > 3 && kind.ends_with("ies")) {  // network_connection_policies
+    return std::string(kind.substr(0, kind.size() - 3)) + "y";
+  }
   if (!kind.empty() && kind.back() == 's') return std::string(kind.substr(0, kind.size() - 1));
   return std::string(kind);
 }

@@ -59,6 +59,7 @@ bool tunnelAddress(Record& r, Cidr& out) {
 }
 
 struct Draft {
+  LoadOptions options;
   Network network;
   std::vector<bool> tunnel_given;  // transits then spokes
 };
@@ -100,7 +101,7 @@ void readGateway(Record& r, Gateway& g, Draft& d) {
   r.string("cloud", g.cloud);
   r.string("region", g.region);
   r.endpoint("endpoint", g.endpoint, true);
-  r.publicKey("public_key", g.public_key);
+  r.publicKey("public_key", g.public_key, d.options.require_keys);
   d.tunnel_given.push_back(tunnelAddress(r, g.tunnel_address));
 }
 
@@ -125,7 +126,7 @@ void readGateways(Record& net, Draft& d, std::vector<FieldError>& errors) {
     r.name("transit", e.transit, true);
     Endpoint endpoint;
     if (r.endpoint("endpoint", endpoint, false)) e.endpoint = endpoint;
-    r.publicKey("public_key", e.public_key);
+    r.publicKey("public_key", e.public_key, true);
     r.cidrList("cidrs", e.cidrs, true);
     r.name("domain", e.domain, true);
     d.network.external_connections.push_back(std::move(e));
@@ -186,7 +187,8 @@ Result<Network> fail(std::vector<FieldError> list, kong::LoadError* errors) {
   return status;
 }
 
-Result<Network> loadChecked(const Json& root, kong::LoadError* errors) {
+Result<Network> loadChecked(const Json& root, kong::LoadError* errors,
+                            const LoadOptions& options) {
   std::vector<FieldError> list;
   if (!root.is_object()) return fail({{"", "expected a record at the top of the file"}}, errors);
   auto it = root.find(kRoot);
@@ -194,6 +196,7 @@ Result<Network> loadChecked(const Json& root, kong::LoadError* errors) {
   if (!expectObject(*it, kRoot, list)) return fail(std::move(list), errors);
 
   Draft d;
+  d.options = options;
   Record net(*it, kRoot, list);
   readDomains(net, d, list);
   readGateways(net, d, list);
@@ -210,19 +213,21 @@ Result<Network> loadChecked(const Json& root, kong::LoadError* errors) {
 
 }  // namespace
 
-Result<Network> loadNetworkJson(const Json& root, kong::LoadError* errors) {
+Result<Network> loadNetworkJson(const Json& root, kong::LoadError* errors,
+                                const LoadOptions& options) {
   try {
-    return loadChecked(root, errors);
+    return loadChecked(root, errors, options);
   } catch (const std::exception& e) {  // nlohmann on a value of an unexpected type; never escapes
     return fail({{"", std::string("invalid document: ") + e.what()}}, errors);
   }
 }
 
-Result<Network> loadNetwork(std::string_view text, kong::LoadError* errors) {
+Result<Network> loadNetwork(std::string_view text, kong::LoadError* errors,
+                            const LoadOptions& options) {
   Json root;
   std::string problem;
   if (!kong::parseDocument(text, root, problem)) return fail({{"", problem}}, errors);
-  return loadNetworkJson(root, errors);
+  return loadNetworkJson(root, errors, options);
 }
 
 Result<Network> loadNetworkFile(const std::string& path, kong::LoadError* errors) {

@@ -23,12 +23,22 @@
 
 namespace causeway::model::network {
 
+struct LoadOptions {
+  // A transit or spoke gateway must name its public_key (a file: gateways run from it alone).
+  // Off for a control plane's network, where a gateway registers its key when it first connects:
+  // an absent key is left all zero (hasKey() false) and the planner gives that peer no tunnel.
+  // External connections always need theirs (a stock WireGuard peer does not register).
+  bool require_keys = true;
+};
+
 // On failure the Status (invalid argument) carries LoadError::message(), every error on one line,
 // and `errors`, when given, receives them one by one.
-Result<Network> loadNetwork(std::string_view text, kong::LoadError* errors = nullptr);
+Result<Network> loadNetwork(std::string_view text, kong::LoadError* errors = nullptr,
+                            const LoadOptions& options = {});
 // Reads the file then loads it; an unreadable file is one error with the path "".
 Result<Network> loadNetworkFile(const std::string& path, kong::LoadError* errors = nullptr);
 // The same for a document already parsed (a control plane's store or snapshot).
-Result<Network> loadNetworkJson(const nlohmann::json& root, kong::LoadError* errors = nullptr);
+Result<Network> loadNetworkJson(const nlohmann::json& root, kong::LoadError* errors = nullptr,
+                                const LoadOptions& options = {});
 
 }  // namespace causeway::model::network

@@ -27,6 +27,16 @@ inline constexpr const char* kDefaultOverlayCidr = "100.64.0.0/16";
 
 using PublicKey = std::array<uint8_t, 32>;
 
+// A gateway's key may be unknown (all zero) in a control plane's network until the gateway
+// registers it (LoadOptions::require_keys off); the loader refuses the all-zero key in a file, as
+// a low-order point, so it cannot be mistaken for a real one.
+inline bool hasKey(const PublicKey& key) {
+  for (uint8_t b : key) {
+    if (b != 0) return true;
+  }
+  return false;
+}
+
 // What a named member of the network is; a gateway's tunnels lead to peers of these kinds.
 enum class PeerKind { kTransit, kSpoke, kExternal };
 

@@ -27,7 +27,11 @@ class Planner {
       p.tunnel_address = s.tunnel_address;
       p.local_cidrs = s.cidrs;
     }
-    peers_ = topo_.tunnelsOf(self_);
+    // A peer whose key is not known yet (a control plane's network before that gateway
+    // registered) gets no tunnel, and routes through it none of their next hops.
+    for (const NodeRef& peer : topo_.tunnelsOf(self_)) {
+      if (hasKey(keyOf(peer))) peers_.push_back(peer);
+    }
     for (const NodeRef& peer : peers_) p.peers.push_back(peerPlan(peer));
     p.routes = p.is_transit ? transitRoutes() : spokeRoutes(p.local_cidrs, p.domain, p.name);
     addTunnelAddressRoutes(p);
@@ -41,26 +45,39 @@ class Planner {
   }
 
  private:
-  size_t peerIndex(NodeRef peer) const {
-    return size_t(std::find(peers_.begin(), peers_.end(), peer) - peers_.begin());
+  // Where `peer` is in the plan's peers; nullopt when it has no tunnel (its key is not known).
+  std::optional<size_t> peerIndex(NodeRef peer) const {
+    auto it = std::find(peers_.begin(), peers_.end(), peer);
+    if (it == peers_.end()) return std::nullopt;
+    return size_t(it - peers_.begin());
+  }
+
+  const PublicKey& keyOf(NodeRef peer) const {
+    switch (peer.kind) {
+      case PeerKind::kTransit:
+        return n_.transit_gateways[peer.index].public_key;
+      case PeerKind::kSpoke:
+        return n_.spoke_gateways[peer.index].public_key;
+      case PeerKind::kExternal:
+        break;
+    }
+    return n_.external_connections[peer.index].public_key;
   }
 
   PeerPlan peerPlan(NodeRef peer) const {
     PeerPlan out;
     out.name = topo_.nameOf(peer);
     out.kind = peer.kind;
+    out.public_key = keyOf(peer);
     switch (peer.kind) {
       case PeerKind::kTransit:
-        out.public_key = n_.transit_gateways[peer.index].public_key;
         out.endpoint = n_.transit_gateways[peer.index].endpoint.text;
         break;
       case PeerKind::kSpoke:
-        out.public_key = n_.spoke_gateways[peer.index].public_key;
         out.endpoint = n_.spoke_gateways[peer.index].endpoint.text;
         break;
       case PeerKind::kExternal: {
         const auto& e = n_.external_connections[peer.index];
-        out.public_key = e.public_key;
         if (e.endpoint) out.endpoint = e.endpoint->text;
         out.liveness = false;
         break;
@@ -110,7 +127,8 @@ class Planner {
       if (a == self_) continue;
       std::vector<size_t> hops;
       for (size_t t : topo_.attachmentPoints(self_)) {
-        if (topo_.reaches(t, a)) hops.push_back(peerIndex({PeerKind::kTransit, t}));
+        if (!topo_.reaches(t, a)) continue;
+        if (auto hop = peerIndex({PeerKind::kTransit, t})) hops.push_back(*hop);
       }
       addRoutes(routes, a, hops);
     }
@@ -123,10 +141,11 @@ class Planner {
     for (const NodeRef& a : topo_.attachments()) {
       std::vector<size_t> hops;
       if (topo_.delivers(self, a)) {
-        hops.push_back(peerIndex(a));
+        if (auto hop = peerIndex(a)) hops.push_back(*hop);
       } else {
         for (size_t t : topo_.attachmentPoints(a)) {
-          if (topo_.arePeered(self, t)) hops.push_back(peerIndex({PeerKind::kTransit, t}));
+          if (!topo_.arePeered(self, t)) continue;
+          if (auto hop = peerIndex({PeerKind::kTransit, t})) hops.push_back(*hop);
         }
       }
       addRoutes(routes, a, hops);

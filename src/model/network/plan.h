@@ -12,6 +12,9 @@
 //   one it names first, then its HA partners). Never a CIDR two peerings away.
 // - Every gateway routes its own tunnel address kLocal and the tunnel address of each Causeway
 //   peer (/32 or /128) to that peer, so gateways answer through the overlay (ping, iperf3).
+// - A peer whose public key is not known (hasKey) gets no tunnel: it is left out of the peers,
+//   and routes that would lead only through it are left out, so a network a control plane holds
+//   comes up gateway by gateway as each registers its key.
 // - static_routes add kBlackhole or kTunnel (next_hop) entries to their gateway, replacing a
 //   learned route for exactly the same prefix. Tunnelling a prefix to a peer also accepts that
 //   prefix as a source from the peer (as WireGuard's AllowedIPs do).

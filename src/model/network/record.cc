@@ -210,9 +210,9 @@ bool Record::endpoint(std::string_view key, Endpoint& out, bool required) {
   return true;
 }
 
-bool Record::publicKey(std::string_view key, PublicKey& out) {
+bool Record::publicKey(std::string_view key, PublicKey& out, bool required) {
   std::string text;
-  if (!string(key, text, true)) return false;
+  if (!string(key, text, required)) return false;
   auto decoded = wg::decodePublicKey(text);
   if (!decoded) {
     error(key, "expected a WireGuard public key: 44 characters of base64 (wg pubkey)");

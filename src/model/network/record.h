@@ -49,7 +49,7 @@ class Record {
   // "IP:PORT" or "[IPv6]:PORT" with a literal address and a port from 1 to 65535.
   bool endpoint(std::string_view key, Endpoint& out, bool required);
   // A WireGuard public key: 44 characters of base64, not a low-order point.
-  bool publicKey(std::string_view key, PublicKey& out);
+  bool publicKey(std::string_view key, PublicKey& out, bool required);
 
   // Reports every key of the object that no reader took as an unknown field.
   void finish();
