@@ -72,9 +72,8 @@ int runCp(const CpFlags& f) {
   config.setFullSnapshotsOnly(f.sync_mode == "full");
   if (Status st = config.load(); !st.isOk()) return fail(st);
   // The transit network (and the keys gateways registered), served to `causeway transit --cp`.
-  cp::ConfigState network_config(store, 4096, [](std::string_view kind) {
-    return model::network::isNetworkKind(kind);
-  });
+  cp::ConfigState network_config(
+      store, 4096, [](std::string_view kind) { return model::network::isNetworkKind(kind); });
   if (Status st = network_config.load(); !st.isOk()) return fail(st);
 
   std::unique_ptr<cp::ClusterServer> cluster;

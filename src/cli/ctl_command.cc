@@ -30,9 +30,9 @@
 #include "cli/commands.h"
 #include "cli/network_trace.h"
 #include "model/kong/config_diff.h"
+#include "model/kong/loader.h"
 #include "model/network/loader.h"
 #include "model/network/resources.h"
-#include "model/kong/loader.h"
 
 namespace causeway::cli {
 namespace {
@@ -632,8 +632,9 @@ int runCtl(std::vector<std::string> args) {
   auto* apply = app.add_subcommand("apply",
                                    "make the stored config equal a declarative file "
                                    "(validated locally first; one transaction)");
-  apply->add_option("-f,--file", f.file,
-                    "Kong declarative config and/or a network: section (YAML or JSON)")
+  apply
+      ->add_option("-f,--file", f.file,
+                   "Kong declarative config and/or a network: section (YAML or JSON)")
       ->required();
   apply->add_flag("--dry-run", f.dry_run, "show what would change without changing anything");
   apply->footer(kExitCodesHelp);

@@ -2,6 +2,10 @@
 // names itself and echoes the request, and has a few httpbin-like paths:
 //   /status/CODE   answers with that status       /delay/MS     answers after MS milliseconds
 //   /bytes/N       N bytes with Content-Length    /stream/N     N bytes, chunked
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -11,10 +15,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <CLI/CLI.hpp>
-#include <array>
 #include <memory>
-#include <spdlog/spdlog.h>
 #include <string>
 
 #include "base/log.h"
@@ -52,12 +53,14 @@ asio::awaitable<void> serve(asio::ip::tcp::socket sock, const std::string& name)
       r = http::parseRequestHead(buf, limits, head);
       if (r.status != http::ParseStatus::kNeedMore) break;
       char chunk[16384];
-      size_t n = co_await sock.async_read_some(asio::buffer(chunk), asio::redirect_error(kAwait, ec));
+      size_t n =
+          co_await sock.async_read_some(asio::buffer(chunk), asio::redirect_error(kAwait, ec));
       if (ec) co_return;
       buf.append(chunk, n);
     }
     if (r.status == http::ParseStatus::kError) {
-      std::string out = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      std::string out =
+          "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(kAwait, ec));
       co_return;
     }
@@ -75,7 +78,8 @@ asio::awaitable<void> serve(asio::ip::tcp::socket sock, const std::string& name)
     http::BodyDecoder body(head.framing, head.content_length);
     buf.erase(0, r.consumed);
     if (!continue_line.empty() && buf.empty() && head.framing != http::BodyFraming::kNone) {
-      co_await asio::async_write(sock, asio::buffer(continue_line), asio::redirect_error(kAwait, ec));
+      co_await asio::async_write(sock, asio::buffer(continue_line),
+                                 asio::redirect_error(kAwait, ec));
       if (ec) co_return;
     }
     uint64_t body_bytes = 0;
@@ -89,7 +93,8 @@ asio::awaitable<void> serve(asio::ip::tcp::socket sock, const std::string& name)
       if (step.done) break;
       if (step.consumed == 0) {
         char chunk[65536];
-        size_t n = co_await sock.async_read_some(asio::buffer(chunk), asio::redirect_error(kAwait, ec));
+        size_t n =
+            co_await sock.async_read_some(asio::buffer(chunk), asio::redirect_error(kAwait, ec));
         if (ec) co_return;
         buf.append(chunk, n);
       }
@@ -106,35 +111,40 @@ asio::awaitable<void> serve(asio::ip::tcp::socket sock, const std::string& name)
     }
     std::string conn = keep_alive ? "" : "Connection: close\r\n";
     if (auto n = pathNumber(path, "/bytes/")) {
-      std::string head_out = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                             "X-Demo-App: " + name + "\r\nContent-Length: " + std::to_string(*n) +
-                             "\r\n" + conn + "\r\n";
+      std::string head_out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+          "X-Demo-App: " +
+          name + "\r\nContent-Length: " + std::to_string(*n) + "\r\n" + conn + "\r\n";
       co_await asio::async_write(sock, asio::buffer(head_out), asio::redirect_error(kAwait, ec));
       std::string block(65536, 'x');
       for (uint64_t left = *n; left > 0 && !ec;) {
         size_t k = size_t(std::min<uint64_t>(left, block.size()));
-        co_await asio::async_write(sock, asio::buffer(block.data(), k), asio::redirect_error(kAwait, ec));
+        co_await asio::async_write(sock, asio::buffer(block.data(), k),
+                                   asio::redirect_error(kAwait, ec));
         left -= k;
       }
       if (ec || !keep_alive) co_return;
       continue;
     }
     if (auto n = pathNumber(path, "/stream/")) {
-      std::string head_out = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                             "X-Demo-App: " + name + "\r\nTransfer-Encoding: chunked\r\n" + conn + "\r\n";
+      std::string head_out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+          "X-Demo-App: " +
+          name + "\r\nTransfer-Encoding: chunked\r\n" + conn + "\r\n";
       co_await asio::async_write(sock, asio::buffer(head_out), asio::redirect_error(kAwait, ec));
       std::string block(65536, 'y');
       for (uint64_t left = *n; left > 0 && !ec;) {
         size_t k = size_t(std::min<uint64_t>(left, block.size()));
         std::string size_line;
         http::appendChunkHeader(size_line, k);
-        std::array<asio::const_buffer, 3> bufs = {asio::buffer(size_line),
-                                                  asio::buffer(block.data(), k),
-                                                  asio::buffer(http::kChunkEnd)};
+        std::array<asio::const_buffer, 3> bufs = {
+            asio::buffer(size_line), asio::buffer(block.data(), k), asio::buffer(http::kChunkEnd)};
         co_await asio::async_write(sock, bufs, asio::redirect_error(kAwait, ec));
         left -= k;
       }
-      if (!ec) co_await asio::async_write(sock, asio::buffer(http::kLastChunk), asio::redirect_error(kAwait, ec));
+      if (!ec)
+        co_await asio::async_write(sock, asio::buffer(http::kLastChunk),
+                                   asio::redirect_error(kAwait, ec));
       if (ec || !keep_alive) co_return;
       continue;
     }
@@ -143,9 +153,11 @@ asio::awaitable<void> serve(asio::ip::tcp::socket sock, const std::string& name)
                        "\",\"client\":\"" + jsonEscape(client) + "\",\"headers\":{" + headers_json +
                        "},\"body_bytes\":" + std::to_string(body_bytes) +
                        ",\"body_sum\":" + std::to_string(body_sum) + "}\n";
-    std::string out = "HTTP/1.1 " + std::to_string(status) + " Demo\r\nContent-Type: application/json\r\n"
-                      "X-Demo-App: " + name + "\r\nContent-Length: " + std::to_string(json.size()) +
-                      "\r\n" + conn + "\r\n";
+    std::string out = "HTTP/1.1 " + std::to_string(status) +
+                      " Demo\r\nContent-Type: application/json\r\n"
+                      "X-Demo-App: " +
+                      name + "\r\nContent-Length: " + std::to_string(json.size()) + "\r\n" + conn +
+                      "\r\n";
     if (method != "HEAD") out += json;
     co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(kAwait, ec));
     if (ec || !keep_alive) co_return;

@@ -16,13 +16,13 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "gateway/snapshot.h"
+#include "http/status_server.h"
 #include "model/kong/loader.h"
 #include "model/kong/loader_json.h"
 #include "net/address.h"
 #include "net/tls.h"
 #include "observe/stats.h"
 #include "proxy/server.h"
-#include "http/status_server.h"
 #include "sync/sync_client.h"
 
 namespace causeway::cli {

@@ -42,8 +42,8 @@ Result<wg::Key> loadOrCreateKey(const std::string& data_dir) {
     std::string text = wg::encodeKey(key) + "\n";
     int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (out < 0) return Status::ioError("cannot create " + path + ": " + std::strerror(errno));
-    const bool written = ::write(out, text.data(), text.size()) == ssize_t(text.size()) &&
-                         ::fsync(out) == 0;
+    const bool written =
+        ::write(out, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(out) == 0;
     ::close(out);
     std::fill(text.begin(), text.end(), '\0');
     if (!written) return Status::ioError("cannot write " + path);
@@ -109,7 +109,7 @@ struct PlanBridge {
   std::mutex mu;
   std::condition_variable cv;
   std::optional<network::GatewayPlan> pending;  // not yet taken by the gateway
-  transit::GatewayOptions::PlanApply apply;  // set (on the sync thread) once the gateway runs
+  transit::GatewayOptions::PlanApply apply;     // set (on the sync thread) once the gateway runs
 
   Status deliver(network::GatewayPlan plan) {
     if (apply) return apply(std::move(plan));

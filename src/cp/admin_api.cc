@@ -16,8 +16,8 @@
 
 #include "base/strings.h"
 #include "cp/config_endpoint.h"
-#include "cp/network_config.h"
 #include "cp/kong_errors.h"
+#include "cp/network_config.h"
 #include "cp/request_body.h"
 #include "model/kong/ids.h"
 #include "model/kong/schema.h"

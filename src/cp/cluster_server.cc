@@ -3,13 +3,13 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <algorithm>
 #include <chrono>
 #include <list>
 #include <map>
@@ -301,19 +301,19 @@ Json ClusterServer::dataPlanes() const {
     Json& entry = out.emplace_back();
     if (!dp.served_name.empty()) entry["transit_gateway"] = dp.served_name;
     entry.update(Json{{"id", dp.id},
-                   {"ip", dp.ip},
-                   {"hostname", dp.hostname},
-                   {"version", dp.version},
-                   {"capabilities", dp.capabilities},
-                   {"config_hash", dp.config_hash},
-                   {"revision", dp.revision},
-                   {"last_seen", dp.last_seen},
-                   {"sync_status", dp.sync_status},
-                   {"connected", dp.connected},
-                   {"apply_ms", dp.apply_ms},
-                   {"acked_at_ms", dp.acked_at_ms},
-                   {"last_message_bytes", dp.last_message_bytes},
-                   {"last_error", dp.last_error}});
+                      {"ip", dp.ip},
+                      {"hostname", dp.hostname},
+                      {"version", dp.version},
+                      {"capabilities", dp.capabilities},
+                      {"config_hash", dp.config_hash},
+                      {"revision", dp.revision},
+                      {"last_seen", dp.last_seen},
+                      {"sync_status", dp.sync_status},
+                      {"connected", dp.connected},
+                      {"apply_ms", dp.apply_ms},
+                      {"acked_at_ms", dp.acked_at_ms},
+                      {"last_message_bytes", dp.last_message_bytes},
+                      {"last_error", dp.last_error}});
   }
   return out;
 }

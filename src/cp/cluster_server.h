@@ -6,11 +6,11 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <functional>
-#include <string>
 #include <asio/ip/tcp.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "base/status.h"
 #include "cp/config_state.h"

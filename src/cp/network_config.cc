@@ -89,7 +89,8 @@ std::vector<ConfigOperation> planNetwork(const std::vector<store::Record>& recor
     } else {
       const Json& before = it->second;
       for (auto f = r.body.begin(); f != r.body.end(); ++f) {
-        if (!before.contains(f.key()) || before[f.key()] != f.value()) op.changed.push_back(f.key());
+        if (!before.contains(f.key()) || before[f.key()] != f.value())
+          op.changed.push_back(f.key());
       }
       for (auto f = before.begin(); f != before.end(); ++f) {
         if (!r.body.contains(f.key())) op.changed.push_back(f.key());
@@ -154,12 +155,10 @@ Status registerGatewayKey(store::Store& store, const GatewayRegistration& reg) {
                                    " (DELETE /network/gateways/" + reg.name +
                                    "/key to allow a new one)");
     }
-    Json rec = {{"id", reg.name},
-                {"name", reg.name},
-                {"public_key", key},
-                {"registered_at", unixNow()}};
-    Status st = txn.put(store::Record{network::kGatewayKeysKind, reg.name, rec.dump(),
-                                      {keyUniqueKey(key)}, {}});
+    Json rec = {
+        {"id", reg.name}, {"name", reg.name}, {"public_key", key}, {"registered_at", unixNow()}};
+    Status st = txn.put(
+        store::Record{network::kGatewayKeysKind, reg.name, rec.dump(), {keyUniqueKey(key)}, {}});
     if (st.code() == Status::Code::kAlreadyExists) {
       conflict = "public key " + key + " is already registered by another gateway";
     }
@@ -175,9 +174,8 @@ ApiResponse handleNetwork(store::Store& store, const ApiRequest& req,
   const bool get = req.method == "GET" || req.method == "HEAD";
   if (seg.size() == 4 && seg[1] == "gateways" && seg[3] == "key") {
     if (req.method != "DELETE") return messageResponse(405, "Method not allowed");
-    auto written = store.write([&](store::WriteTxn& txn) {
-      return txn.remove(network::kGatewayKeysKind, seg[2]);
-    });
+    auto written = store.write(
+        [&](store::WriteTxn& txn) { return txn.remove(network::kGatewayKeysKind, seg[2]); });
     if (!written.isOk()) {
       if (written.status().code() == Status::Code::kNotFound) {
         return messageResponse(404, "Not found");

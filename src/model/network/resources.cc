@@ -2,10 +2,10 @@
 
 #include <openssl/evp.h>
 
-#include "model/kong/document.h"
-
 #include <algorithm>
 #include <set>
+
+#include "model/kong/document.h"
 
 namespace causeway::model::network {
 namespace {
