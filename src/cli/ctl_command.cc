@@ -30,7 +30,9 @@
 #include "cli/commands.h"
 #include "cli/network_trace.h"
 #include "model/kong/config_diff.h"
+#include "model/kong/document.h"
 #include "model/kong/loader.h"
+#include "model/mesh/loader.h"
 #include "model/network/loader.h"
 #include "model/network/resources.h"
 
@@ -307,7 +309,10 @@ class Ctl {
 
   int apply(bool diffOnly) {
     std::string text;
-    if (int rc = readAndValidate(text); rc != kExitOk) return rc;
+    if (int rc = readFile(text); rc != kExitOk) return rc;
+    std::vector<Json> kuma_docs;
+    if (isKumaStream(text, kuma_docs)) return applyKuma(text, kuma_docs, diffOnly);
+    if (int rc = validate(text); rc != kExitOk) return rc;
     const bool dryRun = diffOnly || f_.dry_run;
     if (int rc = connect(); rc != kExitOk) return rc;
     const std::string type = looksLikeJson(text) ? "application/json" : "application/yaml";
@@ -453,7 +458,7 @@ class Ctl {
     return client ? kExitRefused : kExitServerError;
   }
 
-  int readAndValidate(std::string& text) {
+  int readFile(std::string& text) {
     if (f_.file.empty()) {
       printError("a declarative config file is required: -f FILE");
       return kExitInvalid;
@@ -466,6 +471,89 @@ class Ctl {
       return kExitInvalid;
     }
     text = s.str();
+    return kExitOk;
+  }
+
+  // A Kuma Universal stream: some document has a top-level `type` key (Kong and network files
+  // never do). `docs` receives every document that parses, in order.
+  static bool isKumaStream(const std::string& text, std::vector<Json>& docs) {
+    bool kuma = false;
+    for (std::string_view doc : model::mesh::splitYamlDocuments(text)) {
+      Json j;
+      std::string problem;
+      if (!model::kong::parseDocument(doc, j, problem)) continue;
+      if (j.is_object() && j.contains("type")) kuma = true;
+      docs.push_back(std::move(j));
+    }
+    return kuma;
+  }
+
+  // Validates the whole stream locally, then PUTs each resource (meshes first, then file order).
+  int applyKuma(const std::string& text, const std::vector<Json>& docs, bool diffOnly) {
+    model::kong::LoadError errors;
+    auto loaded = model::mesh::loadMeshResources(text, &errors);
+    if (!loaded.isOk()) {
+      if (errors.errors.empty()) errors.errors.push_back({"", loaded.status().message()});
+      printError(f_.file + " holds invalid Kuma resources (" +
+                 std::to_string(errors.errors.size()) +
+                 (errors.errors.size() == 1 ? " error" : " errors") + "; nothing was sent):");
+      for (const auto& e : errors.errors) {
+        std::fprintf(stderr, "  %s%s\n", e.path.empty() ? "" : (e.path + ": ").c_str(),
+                     e.message.c_str());
+      }
+      return kExitInvalid;
+    }
+    if (diffOnly || f_.dry_run) {
+      printError("diff and --dry-run do not support Kuma resources yet (nothing was sent)");
+      return kExitInvalid;
+    }
+    if (int rc = connect(); rc != kExitOk) return rc;
+    std::vector<const Json*> ordered;
+    for (const auto& d : docs) {
+      if (d.is_object() && d.value("type", "") == "Mesh") ordered.push_back(&d);
+    }
+    for (const auto& d : docs) {
+      if (d.is_object() && d.value("type", "") != "Mesh") ordered.push_back(&d);
+    }
+    for (const Json* d : ordered) {
+      const std::string type = d->value("type", "");
+      const std::string name = d->value("name", "");
+      const std::string mesh = d->value("mesh", std::string(model::mesh::kDefaultMesh));
+      std::string target = "/meshes/" + encodePathSegment(type == "Mesh" ? name : mesh);
+      std::string label = type + " " + (type == "Mesh" ? name : mesh + "/" + name);
+      if (type != "Mesh") {
+        auto plural = model::mesh::pluralOfType(type);
+        if (!plural) continue;  // refused by the validation above
+        target += "/" + std::string(*plural) + "/" + encodePathSegment(name);
+      }
+      auto r = client_->request("PUT", target, d->dump(), "application/json");
+      if (int rc = checkKuma(r, label); rc != kExitOk) return rc;
+      std::printf("%s %s\n", r->status == 201 ? "created" : "updated", label.c_str());
+      std::fflush(stdout);
+    }
+    return kExitOk;
+  }
+
+  // Like check(), for Kuma's error bodies ({"title", "details", "invalid_parameters"}).
+  int checkKuma(const Result<AdminResponse>& r, const std::string& what) {
+    if (!r.isOk() || (r->status >= 200 && r->status < 300)) return check(r, what);
+    const Json j = Json::parse(r->body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("title")) return check(r, what);
+    const bool client = r->status >= 400 && r->status < 500;
+    std::string line = (client ? "the Admin API refused " : "the Admin API failed on ") + what +
+                       " (HTTP " + std::to_string(r->status) + "): " + j.value("title", "");
+    if (j.contains("details") && j["details"].is_string())
+      line += ": " + j["details"].get<std::string>();
+    printError(line);
+    for (const auto& p : j.value("invalid_parameters", Json::array())) {
+      if (!p.is_object()) continue;
+      std::fprintf(stderr, "  %s: %s\n", p.value("field", "").c_str(),
+                   p.value("reason", "").c_str());
+    }
+    return client ? kExitRefused : kExitServerError;
+  }
+
+  int validate(const std::string& text) {
     // Kong entities and/or a network: section (model/network/resources.h); the network is
     // checked on its own here, and as the whole network it makes (registered keys) by the CP.
     std::vector<model::kong::FieldError> errors;
@@ -634,7 +722,8 @@ int runCtl(std::vector<std::string> args) {
                                    "(validated locally first; one transaction)");
   apply
       ->add_option("-f,--file", f.file,
-                   "Kong declarative config and/or a network: section (YAML or JSON)")
+                   "Kong declarative config and/or a network: section (YAML or JSON), or a "
+                   "Kuma Universal YAML stream (documents with `type:`, each PUT in turn)")
       ->required();
   apply->add_flag("--dry-run", f.dry_run, "show what would change without changing anything");
   apply->footer(kExitCodesHelp);

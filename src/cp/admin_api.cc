@@ -17,6 +17,7 @@
 #include "base/strings.h"
 #include "cp/config_endpoint.h"
 #include "cp/kong_errors.h"
+#include "cp/mesh_api.h"
 #include "cp/network_config.h"
 #include "cp/request_body.h"
 #include "model/kong/ids.h"
@@ -642,6 +643,7 @@ ApiResponse AdminApi::handle(const ApiRequest& req) {
     return handleNetwork(store_, req, seg,
                          hooks_.data_planes ? hooks_.data_planes() : Json::array());
   }
+  if (seg[0] == "meshes") return handleMeshes(store_, req, seg);
   if (seg[0] == "tags") {
     if (!get) return messageResponse(405, "Method not allowed");
     auto dump = store_.dumpAll();

@@ -41,8 +41,8 @@ Json decode(const std::shared_ptr<const std::string>& message) {
 Upserts upsertsOf(const Json& delta) {
   Upserts out;
   for (const auto& u : delta["upserts"]) {
-    out.insert({{u["kind"].get<std::string>(), u["body"]["id"].get<std::string>()},
-                u["body"].dump()});
+    out.insert(
+        {{u["kind"].get<std::string>(), u["body"]["id"].get<std::string>()}, u["body"].dump()});
   }
   return out;
 }
@@ -190,14 +190,14 @@ TEST_F(ConfigStateTest, DeltaListsExactlyWhatChangedSinceFrom) {
   ASSERT_TRUE(dp.assign(state.entities().declarative()));
   ASSERT_EQ(dp.hash(), from_hash);
 
-  put("routes", body("r2", "new-route"));             // created
-  put("routes", body("r1", "first-update"));          // updated twice
+  put("routes", body("r2", "new-route"));     // created
+  put("routes", body("r1", "first-update"));  // updated twice
   put("routes", body("r1", "second-update"));
-  put("services", body("s3", "short-lived"));         // created then deleted
+  put("services", body("s3", "short-lived"));  // created then deleted
   remove("services", "s3");
-  remove("services", "s2");                           // deleted
-  put("admin_tokens", Json{{"id", "t1"}});            // not gateway config
-  put("services", body("s4", "late"));                // created, of a parent kind
+  remove("services", "s2");                 // deleted
+  put("admin_tokens", Json{{"id", "t1"}});  // not gateway config
+  put("services", body("s4", "late"));      // created, of a parent kind
   refresh(state, true);
   ASSERT_EQ(state.revision(), from + 8);
 

@@ -13,6 +13,7 @@
 #include "cp/config_endpoint.h"
 #include "cp/config_state.h"
 #include "model/network/resources.h"
+#include "sqlite_store_fixture.h"
 #include "sync/protocol.h"
 
 namespace causeway::cp {
@@ -42,22 +43,8 @@ Json networkDoc(bool second_spoke) {
   return Json{{"network", net}};
 }
 
-class NetworkConfigTest : public ::testing::Test {
+class NetworkConfigTest : public SqliteStoreTest {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/cw-network-config-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto opened = store::openSqlite(dir_ + "/causeway.db");
-    ASSERT_TRUE(opened.isOk()) << opened.status().toString();
-    store_ = std::move(opened).value();
-    ASSERT_TRUE(store_->migrate().isOk());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   std::pair<int, Json> call(const std::string& method, const std::string& path,
                             const std::string& body = "", const std::string& query = "") {
     ApiRequest req;
@@ -70,16 +57,12 @@ class NetworkConfigTest : public ::testing::Test {
     ApiResponse r = api.handle(req);
     return {r.status, r.body.empty() ? Json() : Json::parse(r.body, nullptr, false)};
   }
-  int64_t revision() { return store_->revision().value(); }
-
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
 };
 
 TEST_F(NetworkConfigTest, ApplyIsOneRevisionAndExportsBack) {
   // A Kong entity applied first stays when a network-only file is applied.
-  auto [st0, kong] = call("POST", "/config",
-                          R"({"_format_version":"3.0","services":[{"name":"s","host":"h"}]})");
+  auto [st0, kong] =
+      call("POST", "/config", R"({"_format_version":"3.0","services":[{"name":"s","host":"h"}]})");
   ASSERT_EQ(st0, 201) << kong.dump();
   const int64_t before = revision();
   auto [st, plan] = call("POST", "/config", networkDoc(false).dump());
@@ -151,8 +134,8 @@ TEST_F(NetworkConfigTest, KeysAreRegisteredOnFirstUse) {
   EXPECT_EQ(gws["data"][0]["key_source"], "registered");
   EXPECT_EQ(gws["data"][1]["public_key"], nullptr);
   // GET /config keeps the registrations out (the file has no keys); re-applying keeps them.
-  EXPECT_FALSE(call("GET", "/config").second["network"]["transit_gateways"][0].contains(
-      "public_key"));
+  EXPECT_FALSE(
+      call("GET", "/config").second["network"]["transit_gateways"][0].contains("public_key"));
   ASSERT_EQ(call("POST", "/config", networkDoc(true).dump()).first, 201);
   EXPECT_EQ(call("GET", "/network").second["network"]["transit_gateways"][0]["public_key"], kKeyA);
 
@@ -163,9 +146,8 @@ TEST_F(NetworkConfigTest, KeysAreRegisteredOnFirstUse) {
 
 TEST_F(NetworkConfigTest, TheNetworkStateSendsOnlyWhatChanged) {
   ConfigState gateway(*store_);
-  ConfigState network(*store_, 4096, [](std::string_view kind) {
-    return model::network::isNetworkKind(kind);
-  });
+  ConfigState network(*store_, 4096,
+                      [](std::string_view kind) { return model::network::isNetworkKind(kind); });
   ASSERT_TRUE(call("POST", "/config", networkDoc(false).dump()).first == 201);
   ASSERT_TRUE(gateway.load().isOk());
   ASSERT_TRUE(network.load().isOk());

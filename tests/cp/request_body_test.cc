@@ -48,8 +48,8 @@ TEST(PercentDecode, KeepsBadEscapes) {
 
 TEST(ParseQuery, SplitsAndDecodesPairs) {
   auto q = parseQuery("size=10&offset=abc%3D&tags=a+b");
-  EXPECT_EQ(q, (std::map<std::string, std::string>{
-                   {"size", "10"}, {"offset", "abc="}, {"tags", "a b"}}));
+  EXPECT_EQ(
+      q, (std::map<std::string, std::string>{{"size", "10"}, {"offset", "abc="}, {"tags", "a b"}}));
 }
 
 TEST(ParseQuery, HandlesEmptyPartsAndMissingValues) {
@@ -151,8 +151,8 @@ TEST(ParseEntityBody, IndexedPositionsAreOneBased) {
 }
 
 TEST(ParseEntityBody, MalformedFieldNamesAreRefused) {
-  for (std::string_view body : {"[x]=1", ".a=1", "a.=1", "a[=1", "a[x]=1", "a[99999]=1",
-                                "a=1&a.b=2", "a.b=1&a[]=2"}) {
+  for (std::string_view body :
+       {"[x]=1", ".a=1", "a.=1", "a[=1", "a[x]=1", "a[99999]=1", "a=1&a.b=2", "a.b=1&a[]=2"}) {
     auto r = parseEntityBody(kForm, body);
     ASSERT_FALSE(r.isOk()) << body;
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << body;
