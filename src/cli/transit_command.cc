@@ -2,8 +2,6 @@
 // (--config FILE --name GATEWAY --private-key FILE), and `transit genkey` / `transit pubkey`,
 // which write keys the way `wg genkey` / `wg pubkey` do (so either tool's keys work in both).
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -12,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/transit_cp.h"
+#include "cli/transit_key.h"
 #include "model/network/loader.h"
 #include "model/network/plan.h"
 #include "transit/gateway.h"
@@ -29,29 +28,6 @@ struct TransitFlags {
   TransitCpOptions cp;  // --cp mode (transit_cp.h)
 };
 
-// A key file holds the base64 key and perhaps a newline, as `wg genkey > file` writes it.
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-Result<wg::Key> readPrivateKey(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::ioError("cannot read private key " + path);
-  std::string text(256, '\0');
-  const size_t n = std::fread(text.data(), 1, text.size(), f);
-  std::fclose(f);
-  text.resize(n);
-  std::optional<wg::Key> key = wg::decodeSecretKey(trimmed(text));
-  std::fill(text.begin(), text.end(), '\0');
-  if (!key) return Status::invalidArgument(path + ": not a base64 32-byte private key");
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
-    spdlog::warn("transit: private key file {} is readable by others (chmod 600 it)", path);
-  }
-  return std::move(*key);
-}
-
 int runTransit(TransitFlags& f) {
   model::kong::LoadError errors;
   auto network = model::network::loadNetworkFile(f.config, &errors);
@@ -66,7 +42,7 @@ int runTransit(TransitFlags& f) {
     std::fprintf(stderr, "causeway transit: %s\n", plan.status().message().c_str());
     return 2;
   }
-  auto key = readPrivateKey(f.private_key_file);
+  auto key = readPrivateKeyFile(f.private_key_file);
   if (!key.isOk()) {
     std::fprintf(stderr, "causeway transit: %s\n", key.status().message().c_str());
     return 2;
@@ -113,7 +89,7 @@ int runGenkey() {
 int runPubkey() {
   std::string text;
   std::getline(std::cin, text);
-  std::optional<wg::Key> key = wg::decodeSecretKey(trimmed(text));
+  std::optional<wg::Key> key = decodePrivateKeyText(text);
   std::fill(text.begin(), text.end(), '\0');
   if (!key) {
     std::fprintf(stderr, "causeway transit pubkey: standard input is not a base64 private key\n");

@@ -1,6 +1,5 @@
 #include "cli/transit_cp.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/transit_key.h"
 #include "model/network/loader.h"
 #include "model/network/plan.h"
 #include "model/network/resources.h"
@@ -30,39 +30,6 @@ namespace {
 
 using Json = nlohmann::json;
 namespace network = model::network;
-
-// The gateway's private key in `data_dir`/transit.key, created (0600) on first start.
-Result<wg::Key> loadOrCreateKey(const std::string& data_dir) {
-  ::mkdir(data_dir.c_str(), 0700);
-  const std::string path = data_dir + "/transit.key";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    wg::SystemEnv env;
-    wg::Key key = wg::generatePrivateKey(env);
-    std::string text = wg::encodeKey(key) + "\n";
-    int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (out < 0) return Status::ioError("cannot create " + path + ": " + std::strerror(errno));
-    const bool written =
-        ::write(out, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(out) == 0;
-    ::close(out);
-    std::fill(text.begin(), text.end(), '\0');
-    if (!written) return Status::ioError("cannot write " + path);
-    spdlog::info("transit: created a private key in {}", path);
-    return key;
-  }
-  if (fd < 0) return Status::ioError("cannot read " + path + ": " + std::strerror(errno));
-  std::string text(128, '\0');
-  const ssize_t n = ::read(fd, text.data(), text.size());
-  ::close(fd);
-  text.resize(n > 0 ? size_t(n) : 0);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  std::optional<wg::Key> key = wg::decodeSecretKey(text);
-  std::fill(text.begin(), text.end(), '\0');
-  if (!key) return Status::invalidArgument(path + ": not a base64 32-byte private key");
-  return std::move(*key);
-}
 
 // This gateway's plan from the network entities the CP sent.
 Result<network::GatewayPlan> planFromSet(const sync::EntitySet& set, const std::string& name,
@@ -123,7 +90,7 @@ struct PlanBridge {
 }  // namespace
 
 int runTransitFromCp(const TransitCpOptions& o, transit::GatewayOptions gateway) {
-  auto key = loadOrCreateKey(o.data_dir);
+  auto key = loadOrCreatePrivateKey(o.data_dir);
   if (!key.isOk()) {
     std::fprintf(stderr, "causeway transit: %s\n", key.status().message().c_str());
     return 2;

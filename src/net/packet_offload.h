@@ -48,6 +48,14 @@ static_assert(sizeof(VirtioNetHeader) == 10);
 uint64_t checksumAdd(std::span<const uint8_t> bytes, uint64_t sum = 0);
 uint16_t checksumFold(uint64_t sum);  // folded, not complemented (a partial checksum)
 inline uint16_t checksumFinish(uint64_t sum) { return static_cast<uint16_t>(~checksumFold(sum)); }
+// RFC 1624 incremental update: the checksum after one 16-bit word of the summed data changed
+// from `old_word` to `new_word`. All three values in the same (host) byte order.
+inline uint16_t checksumReplace(uint16_t checksum, uint16_t old_word, uint16_t new_word) {
+  uint32_t sum = uint16_t(~checksum) + uint32_t(uint16_t(~old_word)) + new_word;
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
 
 // The IP packets that came out of one segmentPacket(). Each is writable; they point into this
 // object, or for a packet that needed no segmentation into the input packet itself.

@@ -1,10 +1,9 @@
 #include "transit/flow_table.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
 
+#include "base/ip.h"
 #include "base/strings.h"
 
 namespace causeway::transit {
@@ -84,9 +83,7 @@ void FlowTable::drain(std::vector<FlowRecord>& out) {
 namespace {
 
 std::string addressText(const std::array<uint8_t, 16>& a, bool v6) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, a.data(), buf, sizeof buf);
-  return buf;
+  return IpAddress::fromBytes(std::span(a.data(), v6 ? 16 : 4)).toString();
 }
 
 std::string_view protocolName(uint8_t p) {

@@ -72,8 +72,8 @@ class FlowTable {
   uint64_t overflows_ = 0;
 };
 
-// One flow record as a JSON line (without the newline). `steady_to_wall` converts a steady time
-// point to Unix seconds.
+// One flow record as a JSON line (without the newline); steady times become Unix seconds by
+// their distance from `steady_now`, which is `unix_now`.
 std::string flowJson(const FlowRecord& r, std::string_view gateway, double unix_now,
                      TimePoint steady_now);
 

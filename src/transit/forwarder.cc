@@ -1,5 +1,6 @@
 #include "transit/forwarder.h"
 
+#include "net/packet_offload.h"
 #include "net/socket_address.h"
 #include "transit/mss_clamp.h"
 #include "transit/packet_info.h"
@@ -12,12 +13,13 @@ namespace {
 bool decrementTtl(std::span<uint8_t> p) {
   if ((p[0] >> 4) == 4) {
     if (p[8] <= 1) return false;
+    // The TTL is the high byte of the word at offset 8.
+    const uint16_t old_word = uint16_t(p[8] << 8 | p[9]);
     --p[8];
-    // The TTL is the high byte of the word at offset 8: the checksum goes up by 0x0100.
-    uint32_t sum = uint32_t(p[10] << 8 | p[11]) + 0x0100;
-    sum = (sum & 0xffff) + (sum >> 16);
-    p[10] = uint8_t(sum >> 8);
-    p[11] = uint8_t(sum);
+    const uint16_t checksum =
+        net::checksumReplace(uint16_t(p[10] << 8 | p[11]), old_word, uint16_t(p[8] << 8 | p[9]));
+    p[10] = uint8_t(checksum >> 8);
+    p[11] = uint8_t(checksum);
     return true;
   }
   if (p[7] <= 1) return false;

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 
+#include "net/packet_offload.h"
 #include "transit/packet_info.h"
 
 namespace causeway::transit {
@@ -9,14 +10,6 @@ namespace {
 
 constexpr uint8_t kSyn = 0x02;
 constexpr uint8_t kOptionEnd = 0, kOptionNop = 1, kOptionMss = 2;
-
-// RFC 1624: HC' = ~(~HC + ~m + m')
-uint16_t adjustChecksum(uint16_t checksum, uint16_t old_value, uint16_t new_value) {
-  uint32_t sum = uint16_t(~checksum) + uint32_t(uint16_t(~old_value)) + new_value;
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return uint16_t(~sum);
-}
 
 }  // namespace
 
@@ -51,7 +44,7 @@ bool clampMss(std::span<uint8_t> packet, uint16_t mss_v4, uint16_t mss_v6) {
       const size_t rel = i + 2 - tcp;
       uint16_t checksum = uint16_t(packet[tcp + 16] << 8 | packet[tcp + 17]);
       if (rel % 2 == 0) {
-        checksum = adjustChecksum(checksum, mss, limit);
+        checksum = net::checksumReplace(checksum, mss, limit);
       } else {
         const size_t w0 = i + 1, w1 = i + 3;  // words [i+1,i+2] and [i+3,i+4]
         const uint16_t old0 = uint16_t(packet[w0] << 8 | packet[w0 + 1]);
@@ -60,7 +53,7 @@ bool clampMss(std::span<uint8_t> packet, uint16_t mss_v4, uint16_t mss_v6) {
         const uint16_t old1 = uint16_t(packet[w1] << 8 | after);
         const uint16_t new0 = uint16_t(packet[w0] << 8 | (limit >> 8));
         const uint16_t new1 = uint16_t((limit & 0xff) << 8 | after);
-        checksum = adjustChecksum(adjustChecksum(checksum, old0, new0), old1, new1);
+        checksum = net::checksumReplace(net::checksumReplace(checksum, old0, new0), old1, new1);
       }
       packet[i + 2] = uint8_t(limit >> 8);
       packet[i + 3] = uint8_t(limit & 0xff);
