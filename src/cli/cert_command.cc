@@ -3,13 +3,17 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "model/mesh/loader.h"
 #include "pki/cert_init.h"
 #include "pki/certificate.h"
+#include "pki/csr.h"
 #include "pki/files.h"
+#include "pki/spiffe.h"
 
 namespace causeway::cli {
 namespace {
@@ -101,6 +105,68 @@ int runCertInit(const CertInitFlags& flags) {
   return ok ? 0 : 1;
 }
 
+struct WorkloadFlags {
+  std::string ca_dir;
+  std::string mesh = "default";
+  std::string service;
+  std::string out;
+  std::string lifetime = "24h";
+};
+
+// `cert workload`: a mesh CA in --mesh-ca-dir (created on first use) and a workload certificate
+// for spiffe://<mesh>/<service>, for sidecars that run from files rather than from a CP.
+int runCertWorkload(const WorkloadFlags& f) {
+  auto fail = [](const std::string& msg) {
+    std::fprintf(stderr, "causeway cert workload: %s\n", msg.c_str());
+    return 1;
+  };
+  auto id = pki::meshServiceId(f.mesh, f.service);
+  if (!id.isOk()) return fail(id.status().message());
+  auto seconds = model::mesh::parseDurationSeconds(f.lifetime);
+  if (!seconds || *seconds < 60) return fail("--lifetime: a duration of at least 1m, like 24h");
+  if (Status st = pki::makePrivateDirectory(f.ca_dir); !st.isOk()) return fail(st.message());
+  const std::string ca_cert = f.ca_dir + "/ca.crt", ca_key = f.ca_dir + "/ca.key";
+  std::optional<pki::CertificateAuthority> ca;
+  if (auto cert = pki::readFile(ca_cert); cert.isOk()) {
+    auto key = pki::readSecretFile(ca_key);
+    if (!key.isOk()) return fail(key.status().message());
+    auto loaded = pki::CertificateAuthority::load(cert.value(), key->view());
+    if (!loaded.isOk()) return fail(loaded.status().message());
+    ca = loaded.value();
+  } else {
+    auto made = pki::createMeshCa({f.mesh, "files", std::chrono::hours(24 * 3650), pki::unixNow()});
+    if (!made.isOk()) return fail(made.status().message());
+    ca = made.value();
+    if (Status st = pki::writeFileAtomically(ca_key, ca->keyPem().view(), 0600, false);
+        !st.isOk()) {
+      return fail(st.message());
+    }
+    if (Status st = pki::writeFileAtomically(ca_cert, ca->certificatePem(), 0644, false);
+        !st.isOk()) {
+      return fail(st.message());
+    }
+  }
+  auto key = pki::KeyPair::generate();
+  if (!key.isOk()) return fail(key.status().message());
+  auto csr = pki::makeCsr(key.value(), f.service);
+  if (!csr.isOk()) return fail(csr.status().message());
+  auto cert = pki::issueWorkloadCertificate(
+      *ca, csr.value(), id.value(), std::chrono::seconds(int64_t(*seconds)), pki::unixNow());
+  if (!cert.isOk()) return fail(cert.status().message());
+  if (Status st = pki::makePrivateDirectory(f.out); !st.isOk()) return fail(st.message());
+  const std::string base = f.out + "/" + f.service;
+  if (Status st = pki::writeFileAtomically(base + ".key", key->toPem().view(), 0600, true);
+      !st.isOk()) {
+    return fail(st.message());
+  }
+  if (Status st = pki::writeFileAtomically(base + ".crt", cert.value(), 0644, true); !st.isOk()) {
+    return fail(st.message());
+  }
+  std::printf("%s.crt and %s.key: %s, signed by %s\n", base.c_str(), base.c_str(),
+              id->toString().c_str(), ca_cert.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Run addCertCommand(CLI::App& app) {
@@ -119,8 +185,21 @@ Run addCertCommand(CLI::App& app) {
                    "extra host name or IP address of the control plane for its certificate "
                    "(repeatable; data planes need none: they verify the name causeway-cp)")
       ->allow_extra_args(false);
-  return [flags, init] {
+  auto wflags = std::make_shared<WorkloadFlags>();
+  auto* workload = cert->add_subcommand(
+      "workload",
+      "a mesh workload certificate (SPIFFE ID spiffe://MESH/SERVICE) from a mesh CA kept in a "
+      "directory (created on first use), for sidecars that run from files");
+  workload->add_option("--mesh-ca-dir", wflags->ca_dir, "the mesh CA: ca.crt, ca.key")->required();
+  workload->add_option("--mesh", wflags->mesh, "mesh name")->capture_default_str();
+  workload->add_option("--service", wflags->service, "kuma.io/service of the workload")->required();
+  workload->add_option("--out", wflags->out, "directory for SERVICE.crt and SERVICE.key")
+      ->required();
+  workload->add_option("--lifetime", wflags->lifetime, "validity, e.g. 24h or 10m")
+      ->capture_default_str();
+  return [flags, init, wflags, workload] {
     if (init->parsed()) return runCertInit(*flags);
+    if (workload->parsed()) return runCertWorkload(*wflags);
     return 2;
   };
 }

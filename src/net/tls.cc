@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 namespace causeway::net {
 namespace {
@@ -90,7 +91,8 @@ Result<PemPair> generateSelfSigned(const std::string& common_name) {
   X509_set_pubkey(x.get(), key.get());
   X509_NAME* name = X509_get_subject_name(x.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(x.get(), name);
   if (X509_sign(x.get(), key.get(), EVP_sha256()) == 0) return Status::internal(lastSslError());
 
@@ -119,6 +121,24 @@ SslCtxPtr makeClientContext(bool verify) {
   // Upstream sessions are resumed across pooled connections.
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_CLIENT);
   return ctx;
+}
+
+std::vector<std::string> peerUriSans(SSL* ssl) {
+  std::vector<std::string> out;
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (!peer) return out;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(peer, NID_subject_alt_name, nullptr, nullptr));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = n->d.uniformResourceIdentifier;
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                     size_t(ASN1_STRING_length(uri)));
+  }
+  GENERAL_NAMES_free(names);
+  return out;
 }
 
 }  // namespace causeway::net

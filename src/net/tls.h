@@ -7,10 +7,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
 
 namespace causeway::net {
 
@@ -32,6 +34,10 @@ Result<PemPair> generateSelfSigned(const std::string& common_name);
 
 // Client context for upstream TLS: verify against the system trust store when `verify`.
 SslCtxPtr makeClientContext(bool verify);
+
+// The URI subjectAltNames of the peer's certificate on an established connection (verified or
+// not: check SSL_get_verify_result, or use a context that refuses unverified peers).
+std::vector<std::string> peerUriSans(SSL* ssl);
 
 // Overwrites a string holding key material before it is freed.
 void wipe(std::string& secret);

@@ -154,6 +154,12 @@ Result<CertificateInfo> certificateInfo(std::string_view cert_pem) {
   return info;
 }
 
+Result<PublicKey> certificatePublicKey(std::string_view cert_pem) {
+  auto parsed = ossl::parseCertificate(cert_pem);
+  if (!parsed.isOk()) return parsed.status();
+  return PublicKey::fromOpenSsl(X509_get0_pubkey(parsed->get()));
+}
+
 Status verifyChain(std::string_view cert_pem, std::string_view ca_bundle_pem, int64_t now) {
   auto chain = ossl::parseCertificates(cert_pem);
   if (!chain.isOk()) return chain.status();

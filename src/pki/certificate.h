@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pki/keys.h"
 
 namespace causeway::pki {
 
@@ -43,6 +44,8 @@ struct CertificateInfo {
 
 // What the first certificate of `cert_pem` says.
 Result<CertificateInfo> certificateInfo(std::string_view cert_pem);
+// The public key the first certificate of `cert_pem` certifies (EC P-256 only).
+Result<PublicKey> certificatePublicKey(std::string_view cert_pem);
 
 // Checks that the first certificate of `cert_pem` chains to one of the trusted CA certificates
 // at `now` (unix seconds). Further certificates in `cert_pem` are untrusted intermediates.

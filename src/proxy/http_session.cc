@@ -1,21 +1,24 @@
 #include "proxy/http_session.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/ssl/error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-
-#include <spdlog/spdlog.h>
+#include <random>
 
 #include "base/strings.h"
 #include "net/deadline.h"
 #include "proxy/io_buffer.h"
+#include "proxy/upstream_connect.h"
 
 namespace causeway::proxy {
 namespace {
@@ -28,15 +31,24 @@ constexpr std::string_view kVia = "1.1 causeway";
 // Hop-by-hop fields (RFC 9110 7.6.1) and the framing fields the proxy always rewrites.
 bool isHopByHopOrFraming(std::string_view n) {
   switch (n.size()) {
-    case 2: return equalsIgnoreCase(n, "te");
-    case 4: return equalsIgnoreCase(n, "host");
-    case 6: return equalsIgnoreCase(n, "expect");
-    case 7: return equalsIgnoreCase(n, "trailer") || equalsIgnoreCase(n, "upgrade");
-    case 10: return equalsIgnoreCase(n, "connection") || equalsIgnoreCase(n, "keep-alive");
-    case 14: return equalsIgnoreCase(n, "content-length");
-    case 16: return equalsIgnoreCase(n, "proxy-connection");
-    case 17: return equalsIgnoreCase(n, "transfer-encoding");
-    default: return false;
+    case 2:
+      return equalsIgnoreCase(n, "te");
+    case 4:
+      return equalsIgnoreCase(n, "host");
+    case 6:
+      return equalsIgnoreCase(n, "expect");
+    case 7:
+      return equalsIgnoreCase(n, "trailer") || equalsIgnoreCase(n, "upgrade");
+    case 10:
+      return equalsIgnoreCase(n, "connection") || equalsIgnoreCase(n, "keep-alive");
+    case 14:
+      return equalsIgnoreCase(n, "content-length");
+    case 16:
+      return equalsIgnoreCase(n, "proxy-connection");
+    case 17:
+      return equalsIgnoreCase(n, "transfer-encoding");
+    default:
+      return false;
   }
 }
 
@@ -81,10 +93,11 @@ void appendHeader(std::string& out, std::string_view name, std::string_view valu
   out.append("\r\n");
 }
 
-bool isIpLiteral(const std::string& host) {
-  std::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
+bool listedIn(const std::vector<std::string>& names, std::string_view name) {
+  for (const std::string& n : names) {
+    if (equalsIgnoreCase(n, name)) return true;
+  }
+  return false;
 }
 
 std::string hostHeaderFor(const Endpoint& ep, bool tls) {
@@ -134,6 +147,8 @@ class Session {
   asio::awaitable<bool> forward(http::RequestHead& head, size_t head_len, ForwardPlan& plan,
                                 WorkerSnapshot& snap, Outcome& outcome);
   asio::awaitable<bool> connectUpstream(const Cluster& c, const Endpoint& ep, std::string& error);
+  // The pause before retry number `n` (0-based): base x 2^n, jittered, at most max.
+  asio::awaitable<void> backoff(const RetryOn& r, int n);
   asio::awaitable<BodyResult> sendRequestBody(BodyFraming framing, uint64_t length,
                                               const Cluster& c);
   // Streams the response body to the client; `head` (the response head) goes out with the first
@@ -216,19 +231,44 @@ asio::awaitable<bool> Session::sendLocal(int status, std::string_view body, bool
   out += ' ';
   std::string_view reason = kongDefaultMessage(status);
   switch (status) {  // reason phrases are informational; keep the standard ones
-    case 200: reason = "OK"; break;
-    case 400: reason = "Bad Request"; break;
-    case 404: reason = "Not Found"; break;
-    case 408: reason = "Request Timeout"; break;
-    case 414: reason = "URI Too Long"; break;
-    case 426: reason = "Upgrade Required"; break;
-    case 431: reason = "Request Header Fields Too Large"; break;
-    case 501: reason = "Not Implemented"; break;
-    case 502: reason = "Bad Gateway"; break;
-    case 503: reason = "Service Unavailable"; break;
-    case 504: reason = "Gateway Timeout"; break;
-    case 505: reason = "HTTP Version Not Supported"; break;
-    default: break;
+    case 200:
+      reason = "OK";
+      break;
+    case 400:
+      reason = "Bad Request";
+      break;
+    case 404:
+      reason = "Not Found";
+      break;
+    case 408:
+      reason = "Request Timeout";
+      break;
+    case 414:
+      reason = "URI Too Long";
+      break;
+    case 426:
+      reason = "Upgrade Required";
+      break;
+    case 431:
+      reason = "Request Header Fields Too Large";
+      break;
+    case 501:
+      reason = "Not Implemented";
+      break;
+    case 502:
+      reason = "Bad Gateway";
+      break;
+    case 503:
+      reason = "Service Unavailable";
+      break;
+    case 504:
+      reason = "Gateway Timeout";
+      break;
+    case 505:
+      reason = "HTTP Version Not Supported";
+      break;
+    default:
+      break;
   }
   out += reason;
   out += "\r\nServer: causeway\r\nContent-Type: ";
@@ -248,41 +288,21 @@ asio::awaitable<bool> Session::sendLocal(int status, std::string_view body, bool
 
 asio::awaitable<bool> Session::connectUpstream(const Cluster& c, const Endpoint& ep,
                                                std::string& error) {
-  auto addrs = co_await w_.resolver().resolve(ep.host, ep.port);
-  if (!addrs.isOk()) {
-    error = "dns";
-    co_return false;
-  }
+  upstream_ = co_await connectEndpoint(
+      w_, c, ep, [this](net::Stream* s, std::chrono::milliseconds d) { arm(s, d); },
+      [this] { return deadline_->expired(); }, error);
+  co_return upstream_ != nullptr;
+}
+
+asio::awaitable<void> Session::backoff(const RetryOn& r, int n) {
+  if (r.backoff_base.count() <= 0) co_return;
+  auto d = r.backoff_base * (int64_t(1) << std::min(n, 16));
+  if (r.backoff_max.count() > 0) d = std::min(d, r.backoff_max);
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  d = d / 2 + std::chrono::milliseconds(rng() % (d.count() / 2 + 1));  // 50-100%
+  asio::steady_timer t(w_.io(), d);
   std::error_code ec;
-  auto tcp = std::make_unique<net::TcpStream>(asio::ip::tcp::socket(w_.io()));
-  arm(tcp.get(), std::chrono::milliseconds(c.connect_timeout_ms));
-  for (const auto& addr : addrs.value()) {
-    tcp->socket().close(ec);
-    co_await tcp->socket().async_connect(addr, asio::redirect_error(kAwait, ec));
-    if (!ec || deadline_->expired()) break;
-  }
-  if (ec) {
-    error = deadline_->expired() ? "connect_timeout"
-            : ec == asio::error::connection_refused ? "connect_refused"
-                                                    : "connect_error";
-    co_return false;
-  }
-  tcp->socket().set_option(asio::ip::tcp::no_delay(true), ec);
-  if (!c.tls) {
-    upstream_ = std::move(tcp);
-    co_return true;
-  }
-  auto tls = std::make_unique<net::TlsStream>(std::move(tcp->socket()), w_.clientTls(c.tls_verify));
-  arm(tls.get(), std::chrono::milliseconds(c.connect_timeout_ms));
-  std::string sni = c.host_header ? *c.host_header : ep.host;
-  if (isIpLiteral(sni)) sni.clear();
-  co_await tls->handshakeClient(sni, c.tls_verify, ec);
-  if (ec) {
-    error = deadline_->expired() ? "connect_timeout" : "tls_handshake";
-    co_return false;
-  }
-  upstream_ = std::move(tls);
-  co_return true;
+  co_await t.async_wait(asio::redirect_error(kAwait, ec));
 }
 
 asio::awaitable<BodyResult> Session::sendRequestBody(BodyFraming framing, uint64_t length,
@@ -444,6 +464,7 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
   for (const auto& h : head.headers) {
     if (isHopByHopOrFraming(h.name)) continue;
     if (plan.replace_forwarded && isForwardingField(h.name)) continue;
+    if (listedIn(plan.remove_headers, h.name)) continue;
     if (!connection.empty() && listedInConnection(connection, h.name)) continue;
     appendHeader(rest, h.name, h.value);
   }
@@ -457,15 +478,18 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
   in_.consume(head_len);  // `head` must not be read past this point
 
   LoadBalancer& lb = snap.balancer(cluster);
-  std::vector<size_t> tried;
+  // Endpoints out by outlier detection or health checks count as tried from the start.
+  const std::vector<size_t> excluded = w_.health().excluded(cluster, Clock::now());
+  std::vector<size_t> tried = excluded;
   int attempts_left = cluster.retries + 1;
+  int retries_done = 0;
   std::string last_error;
   bool fresh_retry_done = false;
   for (;;) {
     auto picked = lb.pick(plan.hash_key, tried);
-    if (!picked && !tried.empty() && attempts_left > 0) {
+    if (!picked && tried.size() > excluded.size() && attempts_left > 0) {
       // Every endpoint failed once and retries remain: Kong goes round again.
-      tried.clear();
+      tried = excluded;
       picked = lb.pick(plan.hash_key, tried);
     }
     if (!picked) {
@@ -484,20 +508,23 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     outcome.upstream = ep.host + ":" + std::to_string(ep.port);
     const std::string& key = cluster.pool_keys[idx];
     // A request with a body cannot be replayed once sent: check its connection before use.
-    upstream_ = fresh_retry_done ? nullptr
-                                 : w_.pool().take(key, req_framing != BodyFraming::kNone);
+    upstream_ = fresh_retry_done ? nullptr : w_.pool().take(key, req_framing != BodyFraming::kNone);
     const bool reused = upstream_ != nullptr;
     if (!reused) {
       std::string error;
       bool ok = co_await connectUpstream(cluster, ep, error);
       if (!ok) {
         upstream_.reset();
+        w_.health().record(cluster, key, 0, Clock::now());
         w_.stats().upstreamError(plan.service_label, error);
         spdlog::error("upstream {} of service {} failed: {} (attempts left {})", outcome.upstream,
                       plan.service_label, error, attempts_left - 1);
         tried.push_back(idx);
         last_error = error;
-        if (--attempts_left > 0) continue;
+        if (--attempts_left > 0) {
+          co_await backoff(cluster.retry_on, retries_done++);
+          continue;
+        }
         int status = error == "connect_timeout" ? 504 : error == "dns" ? 503 : 502;
         std::string msg =
             status == 503 ? "name resolution failed" : std::string(kongDefaultMessage(status));
@@ -575,8 +602,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
             w_.stats().upstreamError(plan.service_label,
                                      br == BodyResult::kTimeout ? "write_timeout" : "write_error");
             outcome.status = br == BodyResult::kTimeout ? 504 : 502;
-            co_await sendLocal(outcome.status,
-                               kongErrorBody(kongDefaultMessage(outcome.status)), true);
+            co_await sendLocal(outcome.status, kongErrorBody(kongDefaultMessage(outcome.status)),
+                               true);
           } else {
             outcome.status = 408;
           }
@@ -634,6 +661,14 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
         fresh_retry_done = true;  // the pooled connection was closed under us: replay once
         continue;
       }
+      w_.health().record(cluster, key, 0, Clock::now());
+      if (cluster.retry_on.reset && !timeout && req_framing == BodyFraming::kNone &&
+          --attempts_left > 0) {
+        tried.push_back(idx);
+        last_error = "reset";
+        co_await backoff(cluster.retry_on, retries_done++);
+        continue;
+      }
       const char* kind = timeout ? "read_timeout"
                          : ec == asio::error::invalid_argument || ec == asio::error::message_size
                              ? "bad_response"
@@ -645,14 +680,26 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
       co_return client_keep_alive;
     }
 
+    w_.health().record(cluster, key, resp.status, Clock::now());
+    if (cluster.retry_on.status(resp.status) && req_framing == BodyFraming::kNone &&
+        attempts_left > 1) {
+      // Retried on another endpoint: this answer is dropped with its connection.
+      --attempts_left;
+      upstream_.reset();
+      up_.consume(up_.size());
+      tried.push_back(idx);
+      last_error = "status";
+      w_.stats().upstreamError(plan.service_label, "retried_status");
+      co_await backoff(cluster.retry_on, retries_done++);
+      continue;
+    }
+
     // Response head to the client.
     const bool has_body = resp.framing != BodyFraming::kNone;
-    const bool chunk_to_client =
-        client_http11 &&
-        (resp.framing == BodyFraming::kChunked || resp.framing == BodyFraming::kUntilClose);
+    const bool chunk_to_client = client_http11 && (resp.framing == BodyFraming::kChunked ||
+                                                   resp.framing == BodyFraming::kUntilClose);
     bool close_client = !client_keep_alive ||
-                        (!client_http11 && resp.framing != BodyFraming::kContentLength &&
-                         has_body);
+                        (!client_http11 && resp.framing != BodyFraming::kContentLength && has_body);
     PooledString resp_buf(w_.strings());
     std::string& resp_out = *resp_buf;
     resp_out.reserve(resp_head_len + 128);
@@ -671,6 +718,7 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
       }
       if (isHopByHopOrFraming(h.name)) continue;
       if (!rconn.empty() && listedInConnection(rconn, h.name)) continue;
+      if (listedIn(plan.response_remove_headers, h.name)) continue;
       if (equalsIgnoreCase(h.name, "via")) {
         if (!via.empty()) via += ", ";
         via.append(h.value);
@@ -678,6 +726,7 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
       }
       appendHeader(resp_out, h.name, h.value);
     }
+    resp_out += plan.response_extra_headers;
     via += via.empty() ? kVia : ", " + std::string(kVia);
     appendHeader(resp_out, "Via", via);
     if (resp.framing == BodyFraming::kContentLength) {

@@ -1,5 +1,5 @@
 // Load balancers over a fixed set of weighted endpoints: round-robin (weighted), least
-// connections, consistent hashing (a ring of `slots` entries, as Kong's ring-balancer).
+// connections, random, consistent hashing (a ring of `slots` entries, as Kong's ring-balancer).
 //
 // One instance per worker thread and cluster: not thread-safe, no locks. Endpoints with weight 0
 // are never picked. The caller passes the indexes already tried for this request (retries go to
@@ -37,6 +37,8 @@ class LoadBalancer {
 
 std::unique_ptr<LoadBalancer> makeRoundRobin(std::vector<Endpoint> endpoints);
 std::unique_ptr<LoadBalancer> makeLeastConnections(std::vector<Endpoint> endpoints);
+// Weighted random choice; `seed` varies per worker.
+std::unique_ptr<LoadBalancer> makeRandom(std::vector<Endpoint> endpoints, uint64_t seed);
 // `slots`: ring size (10..65536), entries distributed by weight.
 std::unique_ptr<LoadBalancer> makeConsistentHashing(std::vector<Endpoint> endpoints,
                                                     uint32_t slots);

@@ -1,12 +1,13 @@
 #include "proxy/server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <future>
-#include <spdlog/spdlog.h>
 
 #include "net/address.h"
 #include "net/deadline.h"
@@ -43,7 +44,8 @@ asio::awaitable<void> handleConnection(Worker& w, asio::ip::tcp::socket sock, bo
 }
 
 asio::awaitable<void> acceptLoop(Worker& w, asio::ip::tcp::acceptor acceptor, bool tls,
-                                 std::chrono::milliseconds handshake_timeout) {
+                                 std::chrono::milliseconds handshake_timeout,
+                                 ConnectionHandler handler) {
   for (;;) {
     std::error_code ec;
     asio::ip::tcp::socket sock(w.io());
@@ -54,6 +56,10 @@ asio::awaitable<void> acceptLoop(Worker& w, asio::ip::tcp::acceptor acceptor, bo
       spdlog::warn("accept failed: {}", ec.message());
       asio::steady_timer t(w.io(), std::chrono::milliseconds(50));
       co_await t.async_wait(asio::redirect_error(kAwait, ec));
+      continue;
+    }
+    if (handler) {
+      asio::co_spawn(w.io(), handler(w, std::move(sock)), asio::detached);
       continue;
     }
     asio::co_spawn(w.io(), handleConnection(w, std::move(sock), tls, handshake_timeout),
@@ -84,9 +90,10 @@ Status ProxyServer::start(std::shared_ptr<const ProxyConfig> config) {
     for (const auto& l : options_.listeners) {
       auto acc = net::listenTcp(w->io(), l.endpoint, /*reuse_port=*/true);
       if (!acc.isOk()) return acc.status();
-      asio::co_spawn(w->io(),
-                     acceptLoop(*w, std::move(acc.value()), l.tls, options_.tls_handshake_timeout),
-                     asio::detached);
+      asio::co_spawn(
+          w->io(),
+          acceptLoop(*w, std::move(acc.value()), l.tls, options_.tls_handshake_timeout, l.handler),
+          asio::detached);
     }
     Worker* raw = w.get();
     asio::post(w->io(), [raw] { raw->bindToThread(); });
@@ -115,6 +122,11 @@ observe::Stats ProxyServer::collectStats() {
     if (f.wait_for(std::chrono::seconds(2)) == std::future_status::ready) total.merge(f.get());
   }
   return total;
+}
+
+void ProxyServer::post(size_t i, std::function<void(Worker&)> fn) {
+  Worker* raw = workers_.at(i).get();
+  asio::post(raw->io(), [raw, fn = std::move(fn)] { fn(*raw); });
 }
 
 void ProxyServer::stop() {

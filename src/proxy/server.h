@@ -4,7 +4,9 @@
 // start/update/stop are called from the main thread.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,9 +20,15 @@
 
 namespace causeway::proxy {
 
+// What a role does with an accepted connection on a listener of its own (a sidecar's inbound
+// and outbound ports): TLS, identity checks, HTTP or TCP. Runs on the worker's thread.
+using ConnectionHandler =
+    std::function<asio::awaitable<void>(Worker& worker, asio::ip::tcp::socket socket)>;
+
 struct ListenerConfig {
   asio::ip::tcp::endpoint endpoint;
   bool tls = false;
+  ConnectionHandler handler;  // unset: HTTP (over TLS when `tls`) served by serveHttp
 };
 
 struct ServerOptions {
@@ -44,6 +52,8 @@ class ProxyServer {
   observe::Stats collectStats();
   void stop();
   size_t workers() const { return workers_.size(); }
+  // Runs `fn` on worker `i`'s thread (after start).
+  void post(size_t i, std::function<void(Worker&)> fn);
 
  private:
   ServerOptions options_;

@@ -54,6 +54,9 @@ LoadBalancer& WorkerSnapshot::balancer(const Cluster& c) {
       case LbAlgorithm::kConsistentHashing:
         lb = makeConsistentHashing(c.endpoints, c.slots);
         break;
+      case LbAlgorithm::kRandom:
+        lb = makeRandom(c.endpoints, worker_index_);
+        break;
     }
   }
   return *lb;

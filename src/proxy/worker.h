@@ -15,6 +15,7 @@
 #include "observe/access_log.h"
 #include "observe/stats.h"
 #include "proxy/dispatch.h"
+#include "proxy/endpoint_health.h"
 #include "proxy/load_balancer.h"
 #include "proxy/upstream_pool.h"
 
@@ -90,6 +91,7 @@ class Worker {
   std::shared_ptr<WorkerSnapshot> snapshot() const { return snapshot_; }
 
   UpstreamPool& pool() { return pool_; }
+  EndpointHealth& health() { return health_; }
   StringPool& strings() { return strings_; }
   net::Resolver& resolver() { return *resolver_; }
   observe::WorkerStats& stats() { return stats_; }
@@ -110,6 +112,7 @@ class Worker {
   const observe::AccessLog* access_log_;
   std::shared_ptr<WorkerSnapshot> snapshot_;
   UpstreamPool pool_;
+  EndpointHealth health_;
   StringPool strings_;
   std::unique_ptr<net::Resolver> resolver_;
   observe::WorkerStats stats_;

@@ -1,0 +1,117 @@
+#include "mesh/health_checker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <atomic>
+
+#include "net/deadline.h"
+#include "proxy/upstream_connect.h"
+
+namespace causeway::mesh {
+
+struct HealthChecker::Run {
+  std::shared_ptr<const SidecarConfig> config;
+  std::atomic<bool> stopped{false};
+};
+
+namespace {
+
+// One probe: true when the endpoint answered as expected within the timeout.
+asio::awaitable<bool> probe(proxy::Worker& w, const proxy::Cluster& c, const proxy::Endpoint& ep,
+                            const HealthCheckSpec& spec) {
+  net::Stream* victim = nullptr;
+  auto deadline = std::make_shared<net::Deadline>(w.io(), [&victim] {
+    if (victim) victim->close();
+  });
+  auto arm = [&](net::Stream* s, std::chrono::milliseconds) {
+    victim = s;
+    deadline->expiresAfter(spec.timeout);
+  };
+  std::string error;
+  auto conn = co_await proxy::connectEndpoint(
+      w, c, ep, arm, [&] { return deadline->expired(); }, error);
+  if (!conn) {
+    deadline->cancel();
+    co_return false;
+  }
+  bool ok = true;
+  if (spec.http) {
+    victim = conn.get();
+    deadline->expiresAfter(spec.timeout);
+    std::string req = "GET " + spec.path + " HTTP/1.1\r\nHost: " + ep.host +
+                      "\r\nUser-Agent: causeway-health-check\r\nConnection: close\r\n\r\n";
+    std::error_code ec;
+    co_await conn->writeAll(asio::buffer(req), ec);
+    char buf[64];
+    size_t got = 0;
+    while (!ec && got < 12) {
+      got += co_await conn->readSome(asio::buffer(buf + got, sizeof buf - got), ec);
+    }
+    // "HTTP/1.1 2xx"
+    ok = got >= 12 && std::string_view(buf, 5) == "HTTP/" && buf[9] == '2';
+  }
+  deadline->cancel();
+  conn->close();
+  co_return ok;
+}
+
+asio::awaitable<void> check(proxy::ProxyServer* server, proxy::Worker* w,
+                            std::shared_ptr<HealthChecker::Run> run, HealthCheckSpec spec,
+                            size_t endpoint) {
+  const proxy::Cluster& c = run->config->cluster(spec.cluster);
+  const std::string key = c.pool_keys[endpoint];
+  int failures = 0, successes = 0;
+  bool healthy = true;
+  asio::steady_timer timer(w->io());
+  while (!run->stopped) {
+    const bool ok = co_await probe(*w, c, c.endpoints[endpoint], spec);
+    if (run->stopped) break;
+    failures = ok ? 0 : failures + 1;
+    successes = ok ? successes + 1 : 0;
+    bool next = healthy;
+    if (healthy && failures >= spec.unhealthy_threshold) next = false;
+    if (!healthy && successes >= spec.healthy_threshold) next = true;
+    if (next != healthy) {
+      healthy = next;
+      spdlog::info("health check: {} endpoint {}:{} is {}", c.name, c.endpoints[endpoint].host,
+                   c.endpoints[endpoint].port, healthy ? "healthy" : "unhealthy");
+      for (size_t i = 0; i < server->workers(); ++i) {
+        server->post(i,
+                     [key, healthy](proxy::Worker& wk) { wk.health().setHealthy(key, healthy); });
+      }
+    }
+    timer.expires_after(spec.interval);
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace
+
+HealthChecker::~HealthChecker() {
+  if (run_) run_->stopped = true;
+}
+
+void HealthChecker::update(std::shared_ptr<const SidecarConfig> config) {
+  if (run_) run_->stopped = true;
+  run_ = std::make_shared<Run>();
+  run_->config = std::move(config);
+  if (run_->config->healthChecks().empty()) return;
+  auto run = run_;
+  proxy::ProxyServer* server = &server_;
+  server_.post(0, [run, server](proxy::Worker& w) {
+    for (const HealthCheckSpec& spec : run->config->healthChecks()) {
+      const size_t n = run->config->cluster(spec.cluster).endpoints.size();
+      for (size_t e = 0; e < n; ++e) {
+        asio::co_spawn(w.io(), check(server, &w, run, spec, e), asio::detached);
+      }
+    }
+  });
+}
+
+}  // namespace causeway::mesh
