@@ -258,6 +258,32 @@ spec:
   EXPECT_FALSE(out.tcp_route);
 }
 
+TEST(MeshMatching, AMatchWithoutPathIsAPrefixSlashMatch) {
+  // Gateway API: an absent path is PathPrefix "/", so a header match on it outranks a bare "/"
+  // prefix written before it, and a longer prefix outranks both.
+  auto r = load(std::string(kDataplane) + R"(
+---
+type: MeshHTTPRoute
+name: ab
+spec:
+  targetRef: {kind: Mesh}
+  to:
+    - targetRef: {kind: MeshService, name: backend}
+      rules:
+        - matches: [{path: {type: PathPrefix, value: /}}]
+          default: {backendRefs: [{kind: MeshServiceSubset, name: backend, tags: {version: v1}}]}
+        - matches: [{headers: [{type: Exact, name: x-group, value: beta}]}]
+          default: {backendRefs: [{kind: MeshServiceSubset, name: backend, tags: {version: v2}}]}
+        - matches: [{path: {type: PathPrefix, value: /a}}]
+          default: {backendRefs: [{kind: MeshServiceSubset, name: backend, tags: {version: v3}}]}
+)");
+  const auto out = outboundPolicies(r.dataplanes.at(0), "backend", r.policies);
+  ASSERT_EQ(out.http_routes.size(), 3u);
+  EXPECT_EQ(out.http_routes[0].match->path->value, "/a");
+  EXPECT_EQ(out.http_routes[1].match->headers.size(), 1u);
+  EXPECT_EQ(out.http_routes[2].match->path->value, "/");
+}
+
 TEST(MeshMatching, TcpRouteAppliesWhenNoHttpRouteDoes) {
   auto r = load(std::string(kDataplane) + R"(
 ---

@@ -55,25 +55,25 @@ Json mergedTo(const std::vector<const Policy*>& ordered, std::string_view servic
   return out;
 }
 
-// Rule 7's precedence: true when `a` must be tried before `b`.
+// Rule 7's precedence: true when `a` must be tried before `b`. A match without a path is a
+// PathPrefix "/" match (Gateway API's default), so headers decide between it and a "/" prefix.
 bool matchBefore(const std::optional<HttpMatch>& a, const std::optional<HttpMatch>& b) {
-  auto pathRank = [](const std::optional<HttpMatch>& m) {
-    if (!m || !m->path) return 3;
+  auto pathKey = [](const std::optional<HttpMatch>& m) -> std::pair<int, size_t> {
+    if (!m || !m->path) return {1, 1};
     switch (m->path->type) {
       case HttpPathMatch::Type::kExact:
-        return 0;
+        return {0, m->path->value.size()};
       case HttpPathMatch::Type::kPathPrefix:
-        return 1;
+        return {1, m->path->value.size()};
       case HttpPathMatch::Type::kRegularExpression:
-        return 2;
+        return {2, 0};
     }
-    return 3;
+    return {1, 1};
   };
-  const int ra = pathRank(a), rb = pathRank(b);
+  const auto [ra, la] = pathKey(a);
+  const auto [rb, lb] = pathKey(b);
   if (ra != rb) return ra < rb;
-  if (ra < 2 && a->path->value.size() != b->path->value.size()) {
-    return a->path->value.size() > b->path->value.size();
-  }
+  if (la != lb) return la > lb;
   const bool ma = a && !a->method.empty(), mb = b && !b->method.empty();
   if (ma != mb) return ma;
   const size_t ha = a ? a->headers.size() : 0, hb = b ? b->headers.size() : 0;

@@ -28,8 +28,9 @@
 //  7. MeshHTTPRoute: the rules of the applying to[] items are concatenated in order; a rule whose
 //     `matches` equal an earlier rule's merges its `default` into it (rule 5). Each match becomes
 //     one entry (a rule without matches matches every request), and entries are stably sorted
-//     by precedence: Exact path, then PathPrefix (longer first), then RegularExpression, then no
-//     path; then with a method before without; then more header matches; then more query matches.
+//     by precedence: Exact path, then PathPrefix (longer first; no path counts as PathPrefix
+//     "/", as in Gateway API), then RegularExpression; then with a method before without; then
+//     more header matches; then more query matches.
 //     The proxy takes the first entry that matches a request.
 //  8. MeshTCPRoute: the merged `default` of its applying rules; ignored when a MeshHTTPRoute
 //     applies to the same destination (Kuma: the HTTP route takes priority).
