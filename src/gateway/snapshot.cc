@@ -75,7 +75,8 @@ std::string hashKey(const model::kong::Upstream& u, HashOn on, const std::string
 }  // namespace
 
 Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(model::kong::Config config,
-                                                                      net::SslCtxPtr default_cert) {
+                                                                      net::SslCtxPtr default_cert,
+                                                                      const MeshClusters& mesh) {
   std::shared_ptr<GatewaySnapshot> s(new GatewaySnapshot());
   s->default_cert_ = std::move(default_cert);
   s->config_ = std::make_unique<model::kong::Config>(std::move(config));
@@ -125,12 +126,28 @@ Result<std::shared_ptr<const GatewaySnapshot>> GatewaySnapshot::build(model::kon
       c.host_header = up->host_header;
       for (const auto& t : up->targets) c.endpoints.push_back({t.host, t.port, t.weight});
       s->upstream_of_service_[svc.id] = up;
+    } else if (endsWith(svc.host, kMeshHostSuffix)) {
+      const std::string_view service =
+          std::string_view(svc.host).substr(0, svc.host.size() - kMeshHostSuffix.size());
+      if (const proxy::Cluster* m = mesh ? mesh(service) : nullptr) {
+        c.endpoints = m->endpoints;
+        c.tls = m->tls;
+        c.tls_context = m->tls_context;
+        c.peer_uri = m->peer_uri;
+        c.outlier = m->outlier;
+        c.health_checked = m->health_checked;
+      }
+      c.host_header = svc.host;
+      c.no_endpoint_message = "no instance of mesh service '" + std::string(service) + "'";
     } else {
       c.endpoints.push_back({svc.host, svc.port, 100});
     }
     for (const auto& ep : c.endpoints) {
-      c.pool_keys.push_back((c.tls ? (c.tls_verify ? "v|" : "s|") : "p|") + ep.host + "|" +
-                            std::to_string(ep.port) + "|" + c.host_header.value_or(""));
+      c.pool_keys.push_back((c.tls_context ? "m|" + c.peer_uri + "|"
+                             : c.tls       ? (c.tls_verify ? "v|" : "s|")
+                                           : "p|") +
+                            ep.host + "|" + std::to_string(ep.port) + "|" +
+                            c.host_header.value_or(""));
     }
     s->cluster_of_service_[svc.id] = c.index;
     s->clusters_.push_back(std::move(c));

@@ -3,8 +3,10 @@
 // every worker through shared_ptr<const GatewaySnapshot>. Private keys are wiped when it goes.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -16,11 +18,19 @@
 
 namespace causeway::gateway {
 
+// The gateway as a member of a service mesh: the mesh's cluster for a service (its instances,
+// the mTLS context with the gateway's own identity, the peer identity to expect), or null when
+// the gateway is in no mesh or the service is unknown. A Kong service whose host is
+// "<service>.mesh" is proxied to that cluster; Kong's retries and timeouts still apply.
+using MeshClusters = std::function<const proxy::Cluster*(std::string_view service)>;
+inline constexpr std::string_view kMeshHostSuffix = ".mesh";
+
 class GatewaySnapshot final : public proxy::ProxyConfig {
  public:
   // `default_cert` serves TLS clients whose server name no certificate covers.
   static Result<std::shared_ptr<const GatewaySnapshot>> build(model::kong::Config config,
-                                                              net::SslCtxPtr default_cert);
+                                                              net::SslCtxPtr default_cert,
+                                                              const MeshClusters& mesh = nullptr);
   ~GatewaySnapshot() override;
 
   proxy::Decision dispatch(const http::RequestHead& head,

@@ -16,7 +16,9 @@ const std::string kNoHash;
 }
 
 Sidecar::Sidecar(SidecarOptions options)
-    : options_(std::move(options)), counters_(std::make_unique<ListenerCounters>()) {}
+    : options_(std::move(options)),
+      member_(options_.self),
+      counters_(std::make_unique<ListenerCounters>()) {}
 
 Sidecar::~Sidecar() { stop(); }
 
@@ -26,53 +28,26 @@ void Sidecar::stop() {
 }
 
 Status Sidecar::setResources(model::mesh::MeshResources resources) {
-  std::swap(resources_, resources);
-  const bool had = have_resources_;
-  have_resources_ = true;
-  Status st = recompile();
-  if (!st.isOk() && config_) {  // keep serving what was there
-    std::swap(resources_, resources);
-    have_resources_ = had;
-  }
-  return st;
+  return publish(member_.setResources(std::move(resources)));
 }
 
 Status Sidecar::setIdentity(Identity identity) {
-  if (Status st = completeIdentity(identity, pki::unixNow()); !st.isOk()) return st;
-  std::swap(identity_, identity);
-  if (!have_resources_) return Status::ok();
-  Status st = recompile();
-  if (!st.isOk() && config_) std::swap(identity_, identity);
-  return st;
+  return publish(member_.setIdentity(std::move(identity)));
 }
 
-Status Sidecar::recompile() {
-  if (!have_resources_) return Status::unavailable("no mesh resources yet");
-  SidecarInputs in{options_.self, resources_, identity_};
-  auto compiled = SidecarConfig::compile(in);
-  if (!compiled.isOk()) {
-    ++updates_refused_;
-    last_error_ = compiled.status().message();
-    spdlog::warn("sidecar: config refused{}: {}", config_ ? ", the running one stays" : "",
-                 last_error_);
-    return compiled.status();
-  }
-  auto config = compiled.value();
+Status Sidecar::publish(Status compiled) {
+  auto config = member_.config();
+  if (!config || config == config_) return compiled;
   if (!server_) {
-    if (Status st = startServer(config); !st.isOk()) {
-      last_error_ = st.message();
-      return st;
-    }
+    if (Status st = startServer(config); !st.isOk()) return st;
   } else {
     server_->update(config);
   }
   health_->update(config);
   config_ = config;
-  ++updates_ok_;
-  last_error_.clear();
   spdlog::info("sidecar: serving config {} (mesh {}, mTLS {})", config->hash(), config->mesh(),
                config->mtls() ? "on" : "off");
-  return Status::ok();
+  return compiled;
 }
 
 Status Sidecar::startServer(std::shared_ptr<const SidecarConfig> config) {
@@ -114,17 +89,18 @@ const std::string& Sidecar::configHash() const { return config_ ? config_->hash(
 
 nlohmann::json Sidecar::status() {
   using Json = nlohmann::json;
+  const Identity& id = member_.identity();
   Json out{{"dataplane", options_.self.name},
            {"mesh", options_.self.mesh},
            {"serving", serving()},
            {"configuration_hash", configHash()},
-           {"updates", {{"ok", updates_ok_}, {"refused", updates_refused_}}},
-           {"last_error", last_error_}};
-  if (!identity_.empty()) {
-    out["identity"] = {{"spiffe_id", identity_.spiffe_id},
-                       {"not_after", pki::formatUtc(identity_.not_after)},
-                       {"renew_at", pki::formatUtc(identity_.renew_at)},
-                       {"trusted_cas", identity_.trusted_ca_pems.size()}};
+           {"updates", {{"ok", member_.updatesOk()}, {"refused", member_.updatesRefused()}}},
+           {"last_error", member_.lastError()}};
+  if (!id.empty()) {
+    out["identity"] = {{"spiffe_id", id.spiffe_id},
+                       {"not_after", pki::formatUtc(id.not_after)},
+                       {"renew_at", pki::formatUtc(id.renew_at)},
+                       {"trusted_cas", id.trusted_ca_pems.size()}};
   }
   if (config_) out["config"] = config_->describe();
   out["counters"] = {

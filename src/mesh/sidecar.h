@@ -1,5 +1,5 @@
-// A sidecar at run time: its own Dataplane, the latest mesh resources and identity it was given,
-// the SidecarConfig compiled from them, and the proxy server with its inbound and outbound
+// A sidecar at run time: a MeshMember (its Dataplane, the latest mesh resources and identity, the
+// SidecarConfig compiled from them) and the proxy server with its inbound and outbound
 // listeners. Every change (resources from the CP or a file, a renewed certificate, a rotated CA)
 // recompiles; a config that does not compile is refused with the reason and the running one
 // keeps serving. Listeners open with the first config that compiles. Main thread only.
@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "mesh/identity.h"
+#include "mesh/mesh_member.h"
 #include "mesh/sidecar_config.h"
 #include "model/mesh/loader.h"
 #include "observe/stats.h"
@@ -37,9 +38,8 @@ class Sidecar {
   Status setResources(model::mesh::MeshResources resources);
   Status setIdentity(Identity identity);
   bool serving() const { return config_ != nullptr; }
-  const model::mesh::Dataplane& self() const { return options_.self; }
-  const Identity& identity() const { return identity_; }
-  const model::mesh::MeshResources& resources() const { return resources_; }
+  const model::mesh::Dataplane& self() const { return member_.self(); }
+  const Identity& identity() const { return member_.identity(); }
 
   // /status: the config's listeners, routes and clusters, the identity's validity, counters.
   nlohmann::json status();
@@ -48,16 +48,13 @@ class Sidecar {
   void stop();
 
  private:
-  Status recompile();
+  // Serves the member's config if it is new (the first one opens the listeners).
+  Status publish(Status compiled);
   Status startServer(std::shared_ptr<const SidecarConfig> config);
 
   SidecarOptions options_;
-  model::mesh::MeshResources resources_;
-  bool have_resources_ = false;
-  Identity identity_;
-  std::shared_ptr<const SidecarConfig> config_;
-  std::string last_error_;
-  uint64_t updates_ok_ = 0, updates_refused_ = 0;
+  MeshMember member_;
+  std::shared_ptr<const SidecarConfig> config_;  // serving
   std::unique_ptr<ListenerCounters> counters_;
   std::unique_ptr<proxy::ProxyServer> server_;
   std::unique_ptr<HealthChecker> health_;

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "mesh/cluster_policies.h"
 #include "mesh/tls_contexts.h"
@@ -102,6 +103,7 @@ class SidecarCompiler {
     for (size_t i = 0; i < self.outbound.size(); ++i) {
       if (Status st = addOutbound(self.outbound[i], policies.outbound[i]); !st.isOk()) return st;
     }
+    if (self.isGateway()) addServiceClusters();
     cfg->hash_ = std::to_string(std::hash<std::string>()(cfg->describe().dump()));
     return std::shared_ptr<const SidecarConfig>(std::move(cfg));
   }
@@ -246,6 +248,21 @@ class SidecarCompiler {
     return Status::ok();
   }
 
+  // Every service of the mesh, for a delegated gateway.
+  void addServiceClusters() {
+    std::set<std::string> services;
+    for (const mm::Dataplane* dp : peers_) {
+      for (const mm::Inbound& in : dp->inbound) services.insert(in.service());
+    }
+    for (const std::string& service : services) {
+      bool all_http = false;
+      (void)instances(service, {}, &all_http);
+      const auto policies = mm::outboundPolicies(in_.self, service, in_.resources.policies);
+      cfg_->service_clusters_[service] =
+          clusterFor(service, {}, all_http ? Protocol::kHttp : Protocol::kTcp, policies);
+    }
+  }
+
   size_t add(std::unique_ptr<proxy::Cluster> c) {
     c->index = cfg_->clusters_.size();
     cfg_->clusters_.push_back(std::move(c));
@@ -260,6 +277,11 @@ class SidecarCompiler {
 
 Result<std::shared_ptr<const SidecarConfig>> SidecarConfig::compile(const SidecarInputs& inputs) {
   return SidecarCompiler(inputs).run();
+}
+
+const proxy::Cluster* SidecarConfig::serviceCluster(std::string_view service) const {
+  auto it = service_clusters_.find(service);
+  return it == service_clusters_.end() ? nullptr : clusters_[it->second].get();
 }
 
 const InboundListener* SidecarConfig::inboundAt(uint16_t port) const {

@@ -15,10 +15,14 @@
 // remote sidecar's inbound with mTLS, checking that it is spiffe://<mesh>/<service>.
 // A service whose instances all declare kuma.io/protocol http (or http2, grpc) is HTTP; others
 // are TCP.
+//
+// A delegated gateway's Dataplane (networking.gateway, e.g. `causeway gateway` in the mesh) has no
+// listeners here: serviceCluster() gives the API gateway each mesh service's cluster instead.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -123,6 +127,9 @@ class SidecarConfig final : public proxy::ProxyConfig {
   const std::vector<InboundListener>& inbounds() const { return inbounds_; }
   const std::vector<OutboundListener>& outbounds() const { return outbounds_; }
   const std::vector<HealthCheckSpec>& healthChecks() const { return health_checks_; }
+  // A delegated gateway's view: the cluster of every service of the mesh (its instances, mTLS to
+  // them, the outbound policies that apply to the gateway), or null for an unknown service.
+  const proxy::Cluster* serviceCluster(std::string_view service) const;
   // For /config: listeners, routes, clusters and endpoints.
   nlohmann::json describe() const;
 
@@ -142,6 +149,7 @@ class SidecarConfig final : public proxy::ProxyConfig {
   std::vector<InboundListener> inbounds_;
   std::vector<OutboundListener> outbounds_;
   std::vector<HealthCheckSpec> health_checks_;
+  std::map<std::string, size_t, std::less<>> service_clusters_;  // delegated gateways
   std::string hash_;
 };
 

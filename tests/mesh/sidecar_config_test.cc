@@ -374,6 +374,36 @@ spec:
   EXPECT_EQ(tcp.cluster->peer_uri, "spiffe://default/db-next");
 }
 
+TEST(SidecarConfigTest, DelegatedGatewaySeesEveryService) {
+  SidecarInputs in;
+  in.self = load(
+                "type: Dataplane\nname: edge-1\nnetworking:\n  address: 127.0.0.1\n"
+                "  gateway: {type: DELEGATED, tags: {kuma.io/service: edge}}\n")
+                .dataplanes.at(0);
+  in.resources = load(std::string(kMesh) + kInstances + R"(
+---
+type: MeshTimeout
+name: edge-timeouts
+spec:
+  targetRef: {kind: MeshService, name: edge}
+  to:
+    - targetRef: {kind: MeshService, name: backend}
+      default: {connectionTimeout: 2s}
+)");
+  in.identity = identityFor("default", "edge");
+  auto cfg = SidecarConfig::compile(in);
+  ASSERT_TRUE(cfg.isOk()) << cfg.status().message();
+  EXPECT_TRUE(cfg.value()->inbounds().empty());
+  const proxy::Cluster* backend = cfg.value()->serviceCluster("backend");
+  ASSERT_TRUE(backend);
+  EXPECT_EQ(backend->endpoints.size(), 2u);
+  EXPECT_EQ(backend->peer_uri, "spiffe://default/backend");
+  EXPECT_TRUE(backend->tls_context);
+  EXPECT_EQ(backend->connect_timeout_ms, 2000);  // the policy selects the gateway by its tags
+  ASSERT_TRUE(cfg.value()->serviceCluster("db"));
+  EXPECT_FALSE(cfg.value()->serviceCluster("nowhere"));
+}
+
 TEST(SidecarConfigTest, CallerService) {
   EXPECT_EQ(callerService("spiffe://default/web", "default"), "web");
   EXPECT_EQ(callerService("spiffe://other/web", "default"), "");

@@ -126,6 +126,25 @@ TEST(MeshLoader, LoadsEveryDocumentNotOnlyTheFirst) {
   EXPECT_EQ(r->meshes[1].name, "b");
 }
 
+TEST(MeshLoader, DelegatedGatewayDataplanes) {
+  auto ok = loadMeshResources(
+      "type: Dataplane\nname: edge\nnetworking:\n  address: 10.0.0.9\n  gateway:\n"
+      "    type: DELEGATED\n    tags: {kuma.io/service: edge}\n");
+  ASSERT_TRUE(ok) << ok.status().message();
+  ASSERT_TRUE(ok->dataplanes.at(0).isGateway());
+  EXPECT_EQ(ok->dataplanes.at(0).gateway_tags->at("kuma.io/service"), "edge");
+  EXPECT_TRUE(ok->dataplanes.at(0).inbound.empty());
+
+  auto errors = errorsOf(
+      "type: Dataplane\nname: edge\nnetworking:\n  address: 10.0.0.9\n  gateway:\n"
+      "    type: BUILTIN\n    tags: {app: edge}\n");
+  EXPECT_TRUE(hasError(errors, "[0].networking.gateway.type", "only DELEGATED")) << joined(errors);
+  EXPECT_TRUE(hasError(errors, "[0].networking.gateway.tags", "kuma.io/service")) << joined(errors);
+  // Without a gateway, inbounds stay required.
+  errors = errorsOf("type: Dataplane\nname: x\nnetworking:\n  address: 10.0.0.9\n");
+  EXPECT_TRUE(hasError(errors, "[0].networking.inbound", "")) << joined(errors);
+}
+
 TEST(MeshLoader, RefusesUnknownTypesByName) {
   auto errors = errorsOf("type: Mesh\nname: a\n---\ntype: TrafficRoute\nname: r\n");
   EXPECT_TRUE(hasError(errors, "[1].type", "unknown type 'TrafficRoute'")) << joined(errors);

@@ -650,8 +650,26 @@ void readDataplane(Record& res, Dataplane& dp, Errors& errors) {
   n.take("advertisedPort");
   n.take("transparentProxying");
   n.take("admin");
-  if (n.take("gateway")) n.error("gateway", "gateway data planes are not supported yet");
-  eachRecord(n, "inbound", true, errors, [&](Record& r, size_t) {
+  // A delegated gateway (Kuma: an API gateway of its own, here `causeway gateway`, joining the
+  // mesh) has tags instead of inbounds.
+  if (const Json* g = n.take("gateway")) {
+    const std::string gpath = n.pathOf("gateway");
+    if (expectObject(*g, gpath, errors)) {
+      Record gr(*g, gpath, errors);
+      std::string type = "DELEGATED";
+      gr.string("type", type);
+      if (type != "DELEGATED") {
+        gr.error("type", "only DELEGATED gateways are supported (causeway gateway joins the mesh)");
+      }
+      Tags tags;
+      if (readTags(gr, "tags", tags, true, errors) && !tags.count(std::string(kServiceTag))) {
+        gr.error("tags", "the kuma.io/service tag is required");
+      }
+      gr.finish();
+      dp.gateway_tags = std::move(tags);
+    }
+  }
+  eachRecord(n, "inbound", !dp.gateway_tags, errors, [&](Record& r, size_t) {
     Inbound in;
     readPort(r, "port", in.port, true);
     in.service_port = in.port;

@@ -101,6 +101,7 @@ bool selectsTags(const TargetRef& ref, const Tags& tags) {
 }
 
 bool selectsDataplane(const TargetRef& ref, const Dataplane& dp) {
+  if (dp.gateway_tags && selectsTags(ref, *dp.gateway_tags)) return true;
   return std::any_of(dp.inbound.begin(), dp.inbound.end(),
                      [&](const Inbound& in) { return selectsTags(ref, in.tags); });
 }

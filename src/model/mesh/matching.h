@@ -54,7 +54,7 @@ inline constexpr bool kSmallerNameWins = true;
 
 // Rule 2: whether a top-level targetRef selects a proxy whose inbound carries `tags`.
 bool selectsTags(const TargetRef& ref, const Tags& tags);
-// Rule 2 for a data plane: the ref selects any of its inbounds.
+// Rule 2 for a data plane: the ref selects any of its inbounds (or a delegated gateway's tags).
 bool selectsDataplane(const TargetRef& ref, const Dataplane& dp);
 // Rule 3: the policies of `type` (and of `mesh`) that `selected` accepts, least specific first.
 template <class Selected>

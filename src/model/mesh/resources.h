@@ -72,6 +72,10 @@ struct Dataplane {
   std::string address;  // networking.address
   std::vector<Inbound> inbound;
   std::vector<Outbound> outbound;
+  // networking.gateway (type DELEGATED): an API gateway in the mesh, known by these tags.
+  std::optional<Tags> gateway_tags;
+
+  bool isGateway() const { return gateway_tags.has_value(); }
 };
 
 // ---- targetRef policies -----------------------------------------------------------------------
