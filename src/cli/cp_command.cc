@@ -20,6 +20,8 @@
 #include "cp/api_server.h"
 #include "cp/cluster_server.h"
 #include "cp/config_state.h"
+#include "cp/mesh_channel.h"
+#include "cp/mesh_identity.h"
 #include "cp/network_config.h"
 #include "model/network/resources.h"
 #include "net/address.h"
@@ -75,6 +77,10 @@ int runCp(const CpFlags& f) {
   cp::ConfigState network_config(
       store, 4096, [](std::string_view kind) { return model::network::isNetworkKind(kind); });
   if (Status st = network_config.load(); !st.isOk()) return fail(st);
+  // The service mesh (Kuma resources and the CAs sidecars trust), served to `causeway sidecar`.
+  cp::ConfigState mesh_config(store, 4096, cp::isMeshChannelKind);
+  if (Status st = mesh_config.load(); !st.isOk()) return fail(st);
+  cp::MeshChannel mesh_channel(store);
 
   std::unique_ptr<cp::ClusterServer> cluster;
   if (!f.cluster_cert_dir.empty()) {
@@ -84,7 +90,8 @@ int runCp(const CpFlags& f) {
     if (!ep.isOk()) return fail(ep.status());
     cluster = std::make_unique<cp::ClusterServer>(io, config, tls.value());
     cluster->addChannel(
-        "transit", network_config, [&store](const nlohmann::json& hello) -> Result<std::string> {
+        "transit", network_config,
+        [&store](const nlohmann::json& hello) -> Result<cp::ChannelAdmission> {
           auto t = hello.find("transit");
           auto text = [&](const char* key) -> std::string {
             if (t == hello.end() || !t->is_object()) return "";
@@ -96,11 +103,20 @@ int runCp(const CpFlags& f) {
             return Status::invalidArgument("a transit data plane must name its gateway");
           }
           if (Status st = cp::registerGatewayKey(store, reg); !st.isOk()) return st;
-          return reg.name;
+          cp::ChannelAdmission admission;
+          admission.labels["transit_gateway"] = reg.name;
+          return admission;
         });
+    // Mesh sidecars have no client certificate: a dataplane token in their hello instead.
+    cluster->addChannel(
+        "mesh", mesh_config,
+        [&mesh_channel](const nlohmann::json& hello) { return mesh_channel.admit(hello); },
+        mesh_channel.channelOptions());
     if (Status st = cluster->listen(ep.value()); !st.isOk()) return fail(st);
-    spdlog::info("cluster listening on {} (mutual TLS, certificates from {})", f.cluster_listen,
-                 f.cluster_cert_dir);
+    spdlog::info(
+        "cluster listening on {} (mutual TLS with certificates from {}; mesh sidecars: CA and "
+        "dataplane token)",
+        f.cluster_listen, f.cluster_cert_dir);
   } else {
     spdlog::warn("no --cluster-cert-dir: data planes cannot connect (run `causeway cert init`)");
   }
@@ -148,13 +164,16 @@ int runCp(const CpFlags& f) {
     refresh_queued = false;
     auto changed = config.refresh();
     auto network_changed = network_config.refresh();
-    for (const auto* r : {&changed, &network_changed}) {
+    auto mesh_changed = mesh_config.refresh();
+    for (const auto* r : {&changed, &network_changed, &mesh_changed}) {
       if (!r->isOk()) {
         spdlog::error("cannot read the store's changes: {}", r->status().message());
         return;
       }
     }
-    if ((changed.value() || network_changed.value()) && cluster) cluster->configChanged();
+    if ((changed.value() || network_changed.value() || mesh_changed.value()) && cluster) {
+      cluster->configChanged();
+    }
   };
   Status watching = store.watch([&io, &refresh, &refresh_queued](int64_t) {
     if (!refresh_queued.exchange(true)) asio::post(io, refresh);

@@ -1,4 +1,5 @@
-// `causeway ctl`: the command-line client of the Admin API (apply / diff / dump / get).
+// `causeway ctl`: the command-line client of the Admin API (apply / diff / dump / get; mesh
+// tokens in ctl_mesh.h).
 //
 // The ctl subcommand takes its arguments unparsed (a CLI11 prefix command) and parses them with
 // its own CLI11 app, so that every usage error exits with 2 as documented, whatever the main
@@ -28,6 +29,7 @@
 
 #include "cli/admin_client.h"
 #include "cli/commands.h"
+#include "cli/ctl_mesh.h"
 #include "cli/network_trace.h"
 #include "model/kong/config_diff.h"
 #include "model/kong/document.h"
@@ -767,6 +769,8 @@ int runCtl(std::vector<std::string> args) {
                   "print {\"verdict\",\"hops\",\"firewall\",\"reason\"} as JSON");
   trace->footer("Exit codes: 0 allow, 1 deny or no route, 2 invalid input.");
 
+  CtlMeshCommands mesh(app);
+
   try {
     std::reverse(args.begin(), args.end());  // CLI11 takes them last first
     app.parse(args);
@@ -783,6 +787,16 @@ int runCtl(std::vector<std::string> args) {
   if (trace->parsed()) {
     return runNetworkTrace(trace_config, trace_src, trace_dst, trace_json, std::cout, std::cerr);
   }
+  if (mesh.parsed()) {
+    AdminClientOptions o;
+    o.url = f.admin_url;
+    o.token = f.token;
+    if (const char* env = std::getenv("CAUSEWAY_ADMIN_TOKEN"); o.token.empty() && env)
+      o.token = env;
+    o.ca_cert_file = f.ca_cert;
+    o.timeout = std::chrono::milliseconds(int64_t(std::min(f.timeout_seconds, 1e6) * 1000));
+    return mesh.run(o);
+  }
   Ctl ctl(f);
   if (apply->parsed()) return ctl.apply(/*diffOnly=*/false);
   if (diff->parsed()) return ctl.apply(/*diffOnly=*/true);
@@ -795,8 +809,8 @@ int runCtl(std::vector<std::string> args) {
 
 Run addCtlCommand(CLI::App& app) {
   auto* sub = app.add_subcommand("ctl",
-                                 "client of the Admin API: apply, diff, dump, get; network trace "
-                                 "(causeway ctl --help)");
+                                 "client of the Admin API: apply, diff, dump, get; mesh token; "
+                                 "network trace (causeway ctl --help)");
   sub->prefix_command();  // every argument goes to runCtl's own parser
   sub->set_help_flag();   // so does --help
   return [sub] { return runCtl(sub->remaining()); };

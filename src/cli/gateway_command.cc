@@ -15,8 +15,11 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/mesh_files.h"
+#include "cli/sidecar_cp.h"
 #include "gateway/snapshot.h"
 #include "http/status_server.h"
+#include "mesh/mesh_member.h"
 #include "model/kong/loader.h"
 #include "model/kong/loader_json.h"
 #include "net/address.h"
@@ -42,6 +45,15 @@ struct GatewayFlags {
   int keepalive_timeout_ms = 60000;
   int body_timeout_ms = 60000;
   int send_timeout_ms = 60000;
+  // The gateway as a member of a service mesh (a delegated gateway Dataplane).
+  std::string mesh_dataplane;
+  std::string mesh_config;  // from files
+  std::string mesh_cert, mesh_key;
+  std::vector<std::string> mesh_ca_certs;
+  std::string mesh_cp;  // or from a control plane
+  std::string mesh_cp_ca_cert;
+  std::string mesh_token;
+  std::string mesh_data_dir = "causeway-gateway-mesh";
 };
 
 // "ADDR:PORT" or "ADDR:PORT ssl" (Kong's proxy_listen syntax).
@@ -75,6 +87,7 @@ class Gateway {
     auto def = net::makeServerContext(pem->cert, pem->key);
     if (!def.isOk()) return fail(def.status());
     default_cert_ = def.value();
+    if (Status st = startMesh(); !st.isOk()) return fail(st);
 
     const bool hybrid = !flags_.cp_url.empty();
     if (hybrid == !flags_.config.empty()) {
@@ -82,13 +95,15 @@ class Gateway {
           Status::invalidArgument("give either --config FILE (DB-less) or --cp URL (hybrid)"));
     }
     // Hybrid mode starts with an empty config until the saved snapshot or the CP provides one.
-    auto snap =
-        hybrid ? gateway::GatewaySnapshot::build(model::kong::Config{}, default_cert_) : load();
+    auto snap = hybrid ? gateway::GatewaySnapshot::build(model::kong::Config{}, default_cert_,
+                                                         meshClusters())
+                       : load();
     if (!snap.isOk()) {
       spdlog::error("cannot start: {}", snap.status().message());
       return 1;
     }
     current_hash_ = snap.value()->hash();
+    current_ = snap.value();
 
     proxy::ServerOptions opt;
     if (flags_.proxy_listen.empty()) flags_.proxy_listen = {"0.0.0.0:8000", "0.0.0.0:8443 ssl"};
@@ -165,23 +180,103 @@ class Gateway {
       return Status::invalidArgument("invalid declarative config " + flags_.config + ": " +
                                      loaded.error().message());
     }
-    return gateway::GatewaySnapshot::build(loaded.takeConfig(), default_cert_);
+    return gateway::GatewaySnapshot::build(loaded.takeConfig(), default_cert_, meshClusters());
   }
 
   // A config from the control plane (or its saved copy): validate, compile, publish.
   Status applySynced(const model::kong::Config& synced, const std::string& hash) {
     model::kong::Config config = synced;  // the snapshot owns its copy
     config.hash = hash;                   // the CP's hash, so /status and the CP agree
-    auto snap = gateway::GatewaySnapshot::build(std::move(config), default_cert_);
+    auto snap = gateway::GatewaySnapshot::build(std::move(config), default_cert_, meshClusters());
     if (!snap.isOk()) return snap.status();
     current_hash_ = hash;
+    current_ = snap.value();
     server_->update(snap.value());
     ++reloads_ok_;
     return Status::ok();
   }
 
+  // Mesh membership: from files, or from a control plane's mesh channel.
+  Status startMesh() {
+    if (flags_.mesh_dataplane.empty()) {
+      if (!flags_.mesh_config.empty() || !flags_.mesh_cp.empty()) {
+        return Status::invalidArgument("--mesh-config and --mesh-cp need --mesh-dataplane");
+      }
+      return Status::ok();
+    }
+    auto dp = loadDataplaneFile(flags_.mesh_dataplane);
+    if (!dp.isOk()) return dp.status();
+    if (!dp->dataplane.isGateway()) {
+      return Status::invalidArgument(flags_.mesh_dataplane +
+                                     ": a gateway's Dataplane has networking.gateway "
+                                     "(type DELEGATED, tags with kuma.io/service)");
+    }
+    mesh_ = std::make_unique<mesh::MeshMember>(dp->dataplane);
+    if (!flags_.mesh_cp.empty()) {
+      SidecarCpOptions co;
+      co.cp_url = flags_.mesh_cp;
+      co.ca_cert = flags_.mesh_cp_ca_cert;
+      co.token_file = flags_.mesh_token;
+      co.data_dir = flags_.mesh_data_dir;
+      co.dataplane = dp->document;
+      mesh_cp_ = std::make_unique<SidecarCpClient>(
+          io_, co,
+          [this](mesh::Identity id) {
+            Status st = mesh_->setIdentity(std::move(id));
+            if (st.isOk()) meshChanged();
+          },
+          [this](model::mesh::MeshResources r) {
+            Status st = mesh_->setResources(std::move(r));
+            if (st.isOk()) meshChanged();
+            return st.code() == Status::Code::kUnavailable ? Status::ok() : st;
+          });
+      return mesh_cp_->start();
+    }
+    if (flags_.mesh_config.empty()) {
+      return Status::invalidArgument("--mesh-dataplane needs --mesh-config or --mesh-cp");
+    }
+    return reloadMeshFiles();
+  }
+
+  Status reloadMeshFiles() {
+    auto resources = loadMeshFile(flags_.mesh_config);
+    if (!resources.isOk()) return resources.status();
+    if (!flags_.mesh_cert.empty()) {
+      auto id = loadIdentityFiles(flags_.mesh_cert, flags_.mesh_key, flags_.mesh_ca_certs);
+      if (!id.isOk()) return id.status();
+      if (Status st = mesh_->setIdentity(id.value()); !st.isOk() && mesh_->config()) return st;
+    }
+    return mesh_->setResources(resources.value());
+  }
+
+  gateway::MeshClusters meshClusters() const {
+    if (!mesh_ || !mesh_->config()) return nullptr;
+    return [view = mesh_->config()](std::string_view service) {
+      return view->serviceCluster(service);
+    };
+  }
+
+  // The mesh changed (instances, certificates): the same Kong config, new mesh clusters.
+  void meshChanged() {
+    if (!server_ || !current_) return;
+    auto snap = gateway::GatewaySnapshot::build(current_->config(), default_cert_, meshClusters());
+    if (!snap.isOk()) {
+      spdlog::error("mesh update refused: {}", snap.status().message());
+      return;
+    }
+    current_ = snap.value();
+    server_->update(snap.value());
+    spdlog::info("mesh: the gateway serves its config with the mesh's current instances");
+  }
+
   void reload() {
+    if (mesh_ && !mesh_cp_) {
+      if (Status st = reloadMeshFiles(); !st.isOk()) {
+        spdlog::error("mesh reload refused, keeping the running one: {}", st.message());
+      }
+    }
     if (sync_) {
+      if (mesh_ && !mesh_cp_) meshChanged();
       spdlog::info("SIGHUP ignored in hybrid mode: the control plane owns the config");
       return;
     }
@@ -190,9 +285,11 @@ class Gateway {
       ++reloads_failed_;
       spdlog::error("reload refused, keeping config {}: {}", current_hash_,
                     snap.status().message());
+      if (mesh_ && !mesh_cp_) meshChanged();
       return;
     }
     current_hash_ = snap.value()->hash();
+    current_ = snap.value();
     server_->update(snap.value());
     ++reloads_ok_;
     spdlog::info("reloaded {}: config {}", flags_.config, current_hash_);
@@ -233,6 +330,9 @@ class Gateway {
   net::SslCtxPtr default_cert_;
   std::unique_ptr<proxy::ProxyServer> server_;
   std::unique_ptr<sync::SyncClient> sync_;
+  std::shared_ptr<const gateway::GatewaySnapshot> current_;
+  std::unique_ptr<mesh::MeshMember> mesh_;
+  std::unique_ptr<SidecarCpClient> mesh_cp_;
   std::string current_hash_;
   uint64_t reloads_ok_ = 0;
   uint64_t reloads_failed_ = 0;
@@ -269,6 +369,18 @@ Run addGatewayCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--send-timeout-ms", flags->send_timeout_ms,
                   "time allowed between two writes to a client")
+      ->capture_default_str();
+  cmd->add_option("--mesh-dataplane", flags->mesh_dataplane,
+                  "join a service mesh as this delegated gateway Dataplane (Kuma YAML); services "
+                  "whose host is SERVICE.mesh go to the mesh with mTLS");
+  cmd->add_option("--mesh-config", flags->mesh_config, "the mesh's resources (Kuma YAML)");
+  cmd->add_option("--mesh-cert", flags->mesh_cert, "the gateway's workload certificate");
+  cmd->add_option("--mesh-key", flags->mesh_key, "its key");
+  cmd->add_option("--mesh-ca-cert", flags->mesh_ca_certs, "trusted mesh CA (repeatable)");
+  cmd->add_option("--mesh-cp", flags->mesh_cp, "or: the control plane wss://HOST:8005");
+  cmd->add_option("--mesh-cp-ca-cert", flags->mesh_cp_ca_cert, "the cluster CA (ca.crt)");
+  cmd->add_option("--mesh-token", flags->mesh_token, "dataplane token file");
+  cmd->add_option("--mesh-data-dir", flags->mesh_data_dir, "key, certificate, last mesh config")
       ->capture_default_str();
   return [flags] { return Gateway(*flags).run(); };
 }

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   runs["cp"] = causeway::cli::addCpCommand(app);
   runs["ctl"] = causeway::cli::addCtlCommand(app);
   runs["transit"] = causeway::cli::addTransitCommand(app);
+  runs["sidecar"] = causeway::cli::addSidecarCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,6 +20,7 @@
 #include "cp/mesh_api.h"
 #include "cp/network_config.h"
 #include "cp/request_body.h"
+#include "cp/token_api.h"
 #include "model/kong/ids.h"
 #include "model/kong/schema.h"
 #include "model/kong/validate.h"
@@ -644,6 +645,7 @@ ApiResponse AdminApi::handle(const ApiRequest& req) {
                          hooks_.data_planes ? hooks_.data_planes() : Json::array());
   }
   if (seg[0] == "meshes") return handleMeshes(store_, req, seg);
+  if (seg[0] == "tokens") return handleTokens(store_, req, seg);
   if (seg[0] == "tags") {
     if (!get) return messageResponse(405, "Method not allowed");
     auto dump = store_.dumpAll();

@@ -1,9 +1,9 @@
 // The Kong-compatible Admin API: services, routes, upstreams, targets, consumers, certificates,
 // snis and plugins (list with size/offset/tags, get by id or endpoint key, POST, PUT as upsert,
 // PATCH, DELETE, nested paths), /schemas/{kind}, /config (GET export, POST whole config), /status,
-// /clustering/data-planes, /network (network_config.h), Kuma's /meshes (mesh_api.h), and admin
-// tokens. Every write is one store transaction: it applies whole or not at all. Handlers run on
-// the control plane's main thread; the store is blocking.
+// /clustering/data-planes, /network (network_config.h), Kuma's /meshes (mesh_api.h), dataplane
+// tokens (token_api.h) and admin tokens. Every write is one store transaction: it applies whole or
+// not at all. Handlers run on the control plane's main thread; the store is blocking.
 #pragma once
 
 #include <functional>

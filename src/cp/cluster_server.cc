@@ -54,15 +54,25 @@ struct DataPlane {
   size_t last_message_bytes = 0;
   bool connected = false;
   std::shared_ptr<sync::WsConnection> conn;
-  ConfigState* config = nullptr;  // what it is served
-  std::string served_name;        // from its channel's admit (a transit gateway's name)
+  ConfigState* config = nullptr;                // what it is served
+  std::map<std::string, std::string> labels;    // from its channel's admit
+  ClusterServer::OnMessage on_message;          // its channel's, if any
+  std::shared_ptr<const nlohmann::json> hello;  // kept for on_message
 };
 
 struct Channel {
   std::string capability;
   ConfigState* config;
   ClusterServer::Admit admit;
+  ClusterServer::ChannelOptions options;
 };
+
+// Whether the TLS peer presented a certificate that verified (the context asks for one without
+// requiring it; one that does not verify fails the handshake).
+bool hasVerifiedClientCertificate(SSL* ssl) {
+  return ssl && SSL_get0_peer_certificate(ssl) != nullptr &&
+         SSL_get_verify_result(ssl) == X509_V_OK;
+}
 
 }  // namespace
 
@@ -103,7 +113,8 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     c.close(sync::kCloseRefused, reason);
   }
 
-  asio::awaitable<void> heartbeat(std::shared_ptr<sync::WsConnection> c) {
+  asio::awaitable<void> heartbeat(std::shared_ptr<State> self,
+                                  std::shared_ptr<sync::WsConnection> c) {
     asio::steady_timer timer(io);
     while (c->isOpen()) {
       timer.expires_after(sync::kHeartbeat);
@@ -114,8 +125,8 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     }
   }
 
-  asio::awaitable<void> serve(asio::ip::tcp::socket sock) {
-    auto self = shared_from_this();
+  // `self` keeps the state alive for the coroutine, which may first run after the server is gone.
+  asio::awaitable<void> serve(std::shared_ptr<State> self, asio::ip::tcp::socket sock) {
     std::string ip;
     {
       std::error_code e;
@@ -133,6 +144,7 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
       spdlog::warn("cluster: refused a data plane from {}: TLS: {}", ip, ec.message());
       co_return;
     }
+    const bool has_certificate = hasVerifiedClientCertificate(t->native());
     auto c = std::make_shared<sync::WsConnection>(std::move(stream), http::WebSocketRole::kServer,
                                                   1u << 20);
     Status hs = co_await c->handshakeServer(sync::kPath);
@@ -145,51 +157,90 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     auto first = co_await c->read();
     deadline->cancel();
     if (!first.isOk()) co_return;
-    Json hello = Json::parse(first->data, nullptr, false);
-    if (hello.is_discarded() || hello.value("type", "") != "hello" || !hello.contains("id") ||
-        !hello["id"].is_string()) {
+    auto hello = std::make_shared<const Json>(Json::parse(first->data, nullptr, false));
+    if (hello->is_discarded() || !hello->is_object() || hello->value("type", "") != "hello" ||
+        !hello->contains("id") || !(*hello)["id"].is_string()) {
       c->close(http::ws_close::kPolicyViolation, "expected hello");
       co_return;
     }
-    const std::string id = hello["id"].get<std::string>();
+    const std::string id = (*hello)["id"].get<std::string>();
+    std::vector<std::string> capabilities;
+    if (auto caps = hello->find("capabilities"); caps != hello->end() && caps->is_array()) {
+      for (const auto& cap : *caps) {
+        if (cap.is_string()) capabilities.push_back(cap.get<std::string>());
+      }
+    }
+    // Its channel: the first capability with one; none: the gateway config.
+    const Channel* channel = nullptr;
+    for (const Channel& ch : channels) {
+      if (std::find(capabilities.begin(), capabilities.end(), ch.capability) !=
+          capabilities.end()) {
+        channel = &ch;
+        break;
+      }
+    }
+    const std::string version = hello->value("version", "");
+    const bool too_new = sync::compareVersions(version, sync::kVersion) > 0;
+    const std::string too_new_reason =
+        "data plane version " + version + " is newer than control plane version " + sync::kVersion;
+    // A data plane without a certificate has proven nothing yet: it is refused without touching
+    // the registry (so it cannot replace a registered data plane's stream by naming its id).
+    auto refuseUnknown = [&](const std::string& reason) {
+      spdlog::warn("cluster: refused data plane {} ({}): {}", id, ip, reason);
+      c->close(sync::kCloseRefused, reason);
+    };
+    if (!has_certificate) {
+      if (!channel || !channel->options.client_certificate_optional) {
+        refuseUnknown("a client certificate from the cluster CA is required");
+        co_return;
+      }
+      if (too_new) {
+        refuseUnknown(too_new_reason);
+        co_return;
+      }
+      if (auto it = planes.find(id);
+          it != planes.end() && it->second.connected && it->second.config != channel->config) {
+        refuseUnknown("data plane id " + id + " is in use");
+        co_return;
+      }
+    }
+    Admission admission;
+    std::string refusal;
+    if (channel && !too_new) {
+      auto admitted = channel->admit(*hello);
+      if (admitted.isOk()) {
+        admission = std::move(admitted.value());
+      } else if (!has_certificate) {
+        refuseUnknown(admitted.status().message());
+        co_return;
+      } else {
+        refusal = admitted.status().message();
+      }
+    }
     DataPlane& dp = planes[id];
     if (dp.conn && dp.conn->isOpen()) dp.conn->abort();  // a reconnect replaces the old stream
     dp.id = id;
     dp.ip = ip;
-    dp.hostname = hello.value("hostname", "");
-    dp.version = hello.value("version", "");
-    dp.capabilities.clear();
-    if (hello.contains("capabilities") && hello["capabilities"].is_array()) {
-      for (const auto& cap : hello["capabilities"]) {
-        if (cap.is_string()) dp.capabilities.push_back(cap.get<std::string>());
-      }
-    }
+    dp.hostname = hello->value("hostname", "");
+    dp.version = version;
+    dp.capabilities = capabilities;
     dp.last_seen = unixNow();
-    if (sync::compareVersions(dp.version, sync::kVersion) > 0) {
-      const std::string reason = "data plane version " + dp.version +
-                                 " is newer than control plane version " + sync::kVersion;
-      refuse(dp, *c, "version_incompatible", reason);
+    dp.labels = std::move(admission.labels);
+    if (too_new) {
+      refuse(dp, *c, "version_incompatible", too_new_reason);
       co_return;
     }
-    // Its channel: the first capability with one (refused if that channel's admit says so).
-    ConfigState* served = &config;
-    dp.served_name.clear();
-    for (const Channel& ch : channels) {
-      const auto& caps = dp.capabilities;
-      if (std::find(caps.begin(), caps.end(), ch.capability) == caps.end()) continue;
-      auto admitted = ch.admit(hello);
-      if (!admitted.isOk()) {
-        refuse(dp, *c, "refused", admitted.status().message());
-        co_return;
-      }
-      dp.served_name = admitted.value();
-      served = ch.config;
-      break;
+    if (!refusal.empty()) {
+      refuse(dp, *c, "refused", refusal);
+      co_return;
     }
+    ConfigState* served = channel ? channel->config : &config;
+    dp.on_message = channel ? channel->options.on_message : nullptr;
+    dp.hello = hello;
     dp.config = served;
     ConfigState& config = *served;
-    dp.revision = hello.value("revision", int64_t(0));
-    dp.config_hash = hello.value("hash", "");
+    dp.revision = hello->value("revision", int64_t(0));
+    dp.config_hash = hello->value("hash", "");
     dp.sent_revision = dp.revision;
     dp.sent_hash = dp.config_hash;
     dp.conn = c;
@@ -197,7 +248,8 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
     dp.sync_status = "normal";
     spdlog::info("cluster: data plane {} ({}, {}) connected at revision {}", id, dp.hostname, ip,
                  dp.revision);
-    asio::co_spawn(io, heartbeat(c), asio::detached);
+    asio::co_spawn(io, heartbeat(self, c), asio::detached);
+    for (const std::string& m : admission.messages) c->sendText(m);
     // First sync: a delta if its revision and hash are in our history, else a snapshot.
     {
       auto msg = config.deltaMessage(dp.revision, dp.config_hash);
@@ -242,12 +294,15 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
         cur.sent_revision = cur.revision;
         cur.sent_hash = cur.config_hash;
         if (msg.value("resync", false)) push(cur, true);
+      } else if (type != "heartbeat" && !type.empty() && cur.on_message) {
+        Reply reply = cur.on_message(*cur.hello, msg);
+        for (const std::string& out : reply.messages) c->sendText(out);
+        if (!reply.refuse.empty()) refuse(cur, *c, "refused", reply.refuse);
       }
     }
   }
 
-  asio::awaitable<void> acceptLoop(asio::ip::tcp::acceptor* acc) {
-    auto self = shared_from_this();
+  asio::awaitable<void> acceptLoop(std::shared_ptr<State> self, asio::ip::tcp::acceptor* acc) {
     for (;;) {
       std::error_code ec;
       asio::ip::tcp::socket sock(io);
@@ -255,7 +310,7 @@ struct ClusterServer::State : std::enable_shared_from_this<ClusterServer::State>
       if (ec == asio::error::operation_aborted || !acc->is_open()) co_return;
       if (ec) continue;
       sock.set_option(asio::ip::tcp::no_delay(true), ec);
-      asio::co_spawn(io, serve(std::move(sock)), asio::detached);
+      asio::co_spawn(io, serve(self, std::move(sock)), asio::detached);
     }
   }
 };
@@ -277,12 +332,25 @@ Status ClusterServer::listen(const asio::ip::tcp::endpoint& ep) {
   auto acc = net::listenTcp(state_->io, ep, false, 1024);
   if (!acc.isOk()) return acc.status();
   state_->acceptors.push_back(std::move(acc.value()));
-  asio::co_spawn(state_->io, state_->acceptLoop(&state_->acceptors.back()), asio::detached);
+  asio::co_spawn(state_->io, state_->acceptLoop(state_, &state_->acceptors.back()), asio::detached);
   return Status::ok();
 }
 
 void ClusterServer::addChannel(std::string capability, ConfigState& config, Admit admit) {
-  state_->channels.push_back({std::move(capability), &config, std::move(admit)});
+  addChannel(std::move(capability), config, std::move(admit), ChannelOptions{});
+}
+
+void ClusterServer::addChannel(std::string capability, ConfigState& config, Admit admit,
+                               ChannelOptions options) {
+  state_->channels.push_back(
+      {std::move(capability), &config, std::move(admit), std::move(options)});
+}
+
+asio::ip::tcp::endpoint ClusterServer::localEndpoint() const {
+  std::error_code ec;
+  if (state_->acceptors.empty()) return {};
+  auto ep = state_->acceptors.front().local_endpoint(ec);
+  return ec ? asio::ip::tcp::endpoint() : ep;
 }
 
 void ClusterServer::configChanged() {
@@ -299,7 +367,7 @@ Json ClusterServer::dataPlanes() const {
   Json out = Json::array();
   for (const auto& [id, dp] : state_->planes) {
     Json& entry = out.emplace_back();
-    if (!dp.served_name.empty()) entry["transit_gateway"] = dp.served_name;
+    for (const auto& [key, value] : dp.labels) entry[key] = value;
     entry.update(Json{{"id", dp.id},
                       {"ip", dp.ip},
                       {"hostname", dp.hostname},

@@ -14,6 +14,18 @@ using Json = nlohmann::json;
 ConfigState::ConfigState(store::Store& store, size_t history, KindFilter kinds)
     : store_(store), max_history_(history), kinds_(std::move(kinds)) {}
 
+namespace {
+
+// A record's body as the sync stream carries it: entities are keyed by their "id", which Kuma
+// resources do not have (their record id is "mesh/name"); theirs is added.
+Json syncBody(const std::string& text, const std::string& id) {
+  Json body = Json::parse(text, nullptr, false);
+  if (body.is_object() && !body.contains("id")) body["id"] = id;
+  return body;
+}
+
+}  // namespace
+
 bool ConfigState::accepts(const std::string& kind) const {
   return kinds_ ? kinds_(kind) : model::kong::findSchema(kind) != nullptr;
 }
@@ -24,7 +36,7 @@ Status ConfigState::load() {
   entities_.clear();
   for (const auto& r : dump->records) {
     if (!accepts(r.kind)) continue;
-    Json body = Json::parse(r.body, nullptr, false);
+    Json body = syncBody(r.body, r.id);
     if (body.is_discarded()) continue;
     entities_.upsert(r.kind, r.id, std::move(body));
   }
@@ -58,7 +70,7 @@ Result<bool> ConfigState::refresh() {
         if (c.deleted) {
           entities_.erase(c.kind, c.id);
         } else {
-          Json body = Json::parse(c.body, nullptr, false);
+          Json body = syncBody(c.body, c.id);
           if (!body.is_discarded()) entities_.upsert(c.kind, c.id, std::move(body));
         }
       }

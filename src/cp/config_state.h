@@ -24,7 +24,8 @@ namespace causeway::cp {
 class ConfigState {
  public:
   // Which store kinds this config is made of; nullptr: the Kong gateway entities (what gateway
-  // data planes serve). The transit network's state takes the network kinds (a second instance).
+  // data planes serve). The transit network's state takes the network kinds (a second instance),
+  // the mesh's the Kuma kinds (bodies without an "id" get their record id as one).
   using KindFilter = std::function<bool(std::string_view kind)>;
 
   explicit ConfigState(store::Store& store, size_t history = 4096, KindFilter kinds = nullptr);

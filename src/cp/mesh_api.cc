@@ -1,6 +1,9 @@
 #include "cp/mesh_api.h"
 
+#include <chrono>
+
 #include "cp/kong_errors.h"
+#include "cp/mesh_identity.h"
 #include "model/kong/document.h"
 #include "model/mesh/loader.h"
 
@@ -15,16 +18,6 @@ constexpr size_t kPageSize = 1000;
 
 std::string meshRef(const std::string& mesh_name) {
   return std::string(kMeshKind) + "/" + mesh_name;
-}
-
-// Kuma's error body.
-ApiResponse kumaError(int status, const std::string& title, const std::string& details,
-                      const std::vector<model::kong::FieldError>& fields = {}) {
-  Json invalid = Json::array();
-  for (const auto& f : fields) invalid.push_back({{"field", f.path}, {"reason", f.message}});
-  Json body = {{"title", title}, {"details", details}};
-  if (!invalid.empty()) body["invalid_parameters"] = std::move(invalid);
-  return jsonResponse(status, body);
 }
 
 ApiResponse invalidResource(const std::vector<model::kong::FieldError>& fields) {
@@ -115,7 +108,12 @@ ApiResponse put(store::Store& store, const ApiRequest& req, std::string_view typ
     auto prior = txn.get(rec->kind, rec->id);
     if (!prior.isOk()) return prior.status();
     created = !prior->has_value();
-    return txn.put(*rec);
+    if (Status st = txn.put(*rec); !st.isOk()) return st;
+    if (!is_mesh) return Status::ok();
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    return reconcileMeshCas(txn, std::get<mesh::Mesh>(loaded.value()), now);
   });
   if (refused) return *refused;
   if (!written.isOk()) return databaseError(written.status().message());
@@ -139,6 +137,7 @@ ApiResponse remove(store::Store& store, const std::string& kind, const std::stri
         refused = kumaError(400, "Could not delete a resource", why);
         return Status::invalidArgument(why);
       }
+      if (Status st = removeMeshCas(txn, id); !st.isOk()) return st;
     }
     return txn.remove(kind, id);
   });
@@ -158,6 +157,15 @@ ApiResponse getOne(store::Store& store, const std::string& kind, const std::stri
 }
 
 }  // namespace
+
+ApiResponse kumaError(int status, const std::string& title, const std::string& details,
+                      const std::vector<model::kong::FieldError>& fields) {
+  Json invalid = Json::array();
+  for (const auto& f : fields) invalid.push_back({{"field", f.path}, {"reason", f.message}});
+  Json body = {{"title", title}, {"details", details}};
+  if (!invalid.empty()) body["invalid_parameters"] = std::move(invalid);
+  return jsonResponse(status, body);
+}
 
 bool isMeshKind(std::string_view kind) { return mesh::typeOfPlural(kind).has_value(); }
 

@@ -14,6 +14,8 @@
 // PUT validates with model::mesh::loadMeshResource (the path's name and mesh fill the body or must
 // match it), answers 201 on create and 200 on update; errors have Kuma's shape ({"title",
 // "details", "invalid_parameters": [{"field", "reason"}]}). Each write is one store transaction.
+// A Mesh's PUT also creates the CA of each new builtin mTLS backend and drops those of backends
+// no longer listed, and its DELETE drops them all, in the same transaction (mesh_identity.h).
 // Functions block on the store; they run on the CP's main thread.
 #pragma once
 
@@ -24,6 +26,7 @@
 
 #include "base/status.h"
 #include "cp/api_types.h"
+#include "model/kong/loader.h"
 #include "store/store.h"
 
 namespace causeway::cp {
@@ -34,6 +37,10 @@ bool isMeshKind(std::string_view kind);
 // The store record of a resource of `type` ("MeshTimeout") whose body carries its name and (but
 // for a Mesh) its mesh. Refuses an unknown type or a body without a name.
 Result<store::Record> meshResourceRecord(std::string_view type, const nlohmann::json& body);
+
+// Kuma's error body: {"title", "details", "invalid_parameters": [{"field", "reason"}]}.
+ApiResponse kumaError(int status, const std::string& title, const std::string& details,
+                      const std::vector<model::kong::FieldError>& fields = {});
 
 // /meshes...; `segments` are the decoded path segments (segments[0] == "meshes").
 ApiResponse handleMeshes(store::Store& store, const ApiRequest& req,

@@ -37,9 +37,10 @@ Result<net::SslCtxPtr> make(const std::string& dir, const char* cert_file, const
   if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
     return Status::invalidArgument("cannot load cluster CA " + ca + ": " + lastError());
   }
-  SSL_CTX_set_verify(ctx.get(),
-                     server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER,
-                     nullptr);
+  // The server asks for a client certificate without requiring one: mesh sidecars have none
+  // (they present a dataplane token), and cp::ClusterServer refuses every other data plane that
+  // did not present one. A certificate that does not verify still fails the handshake.
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   return ctx;
 }
 
@@ -51,6 +52,17 @@ Result<net::SslCtxPtr> makeClusterServerContext(const std::string& dir) {
 
 Result<net::SslCtxPtr> makeClusterClientContext(const std::string& dir) {
   return make(dir, pki::kDpCertFile, pki::kDpKeyFile, false);
+}
+
+Result<net::SslCtxPtr> makeClusterCaOnlyClientContext(const std::string& ca_file) {
+  net::SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()), net::SslCtxDeleter());
+  if (!ctx) return Status::internal("cannot create a TLS context");
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  if (SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr) != 1) {
+    return Status::invalidArgument("cannot load cluster CA " + ca_file + ": " + lastError());
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  return ctx;
 }
 
 }  // namespace causeway::sync

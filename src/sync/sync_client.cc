@@ -343,6 +343,10 @@ struct SyncClient::State : std::enable_shared_from_this<SyncClient::State> {
         }
         continue;
       }
+      if (options.on_message) {
+        options.on_message(type, msg);
+        continue;
+      }
       spdlog::debug("sync: ignoring message type '{}'", type);
     }
   }
@@ -398,7 +402,9 @@ Status SyncClient::start() {
   auto id = loadNodeId(s.options.data_dir);
   if (!id.isOk()) return id.status();
   s.node_id = id.value();
-  auto ctx = makeClusterClientContext(s.options.cert_dir);
+  auto ctx = s.options.cert_dir.empty() && !s.options.ca_file.empty()
+                 ? makeClusterCaOnlyClientContext(s.options.ca_file)
+                 : makeClusterClientContext(s.options.cert_dir);
   if (!ctx.isOk()) return ctx.status();
   s.tls = std::make_unique<asio::ssl::context>(net::adoptSslContext(ctx->get()));
   auto saved = loadSnapshot(s.options.data_dir);
@@ -430,6 +436,13 @@ void SyncClient::stop() {
   state_->persistNow();  // a save still waiting for its timer
   state_->stopped = true;
   if (state_->conn) state_->conn->abort();
+}
+
+bool SyncClient::send(const std::string& text) {
+  auto& conn = state_->conn;
+  if (!state_->connected || !conn || !conn->isOpen()) return false;
+  conn->sendText(text);
+  return true;
 }
 
 nlohmann::json SyncClient::status() const {

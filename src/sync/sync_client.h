@@ -24,12 +24,18 @@ namespace causeway::sync {
 struct SyncClientOptions {
   std::string cp_url;    // wss://HOST:PORT (port 8005 when absent)
   std::string cert_dir;  // ca.crt, dp.crt, dp.key
+  // Instead of cert_dir: connect without a client certificate, verifying the CP against this CA
+  // file only (mesh sidecars, which prove themselves with a token in the hello).
+  std::string ca_file;
   std::string data_dir;  // node id and last good snapshot
   std::string hostname;
   std::vector<std::string> capabilities = {"gateway"};
   std::string version;  // defaults to sync::kVersion; tests set a newer one
-  // Adds fields to the hello (a transit gateway's name and public key).
+  // Adds fields to the hello (a transit gateway's name and public key). Called for every
+  // connection, so each hello is fresh.
   std::function<void(nlohmann::json& hello)> extend_hello;
+  // Messages from the CP other than config and heartbeats ({"type": "certificate", ...}).
+  std::function<void(const std::string& type, const nlohmann::json& message)> on_message;
 };
 
 // What a data plane does with the entity set it is sent. Each call publishes the new config, or
@@ -57,6 +63,8 @@ class SyncClient {
   // then starts connecting in the background. Errors: bad options or certificates.
   Status start();
   void stop();
+  // Sends a text message (JSON) on the current connection; false when not connected.
+  bool send(const std::string& text);
   // For /status: {"connected", "revision", "hash", "last_error", "node_id"}.
   // Safe from the client's io_context only.
   nlohmann::json status() const;

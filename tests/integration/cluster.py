@@ -1,18 +1,102 @@
 """Helpers for control-plane tests: a throwaway PostgreSQL (scripts/pg-sandbox), cluster
-certificates (`causeway cert init`), `causeway cp` and hybrid `causeway gateway` processes, and a
-small JSON client for the Admin API. Standard library only."""
+certificates (`causeway cert init`), `causeway cp` and hybrid `causeway gateway` processes, a
+small JSON client for the Admin API, and a minimal client of the sync stream (a hand-made data
+plane). Standard library only."""
+import base64
 import http.client
 import json
 import os
 import shutil
+import socket
+import ssl
+import struct
 import subprocess
 import tempfile
 import time
 import urllib.parse
+import zlib
 
 from harness import BIN, REPO, Process, free_port, status_json, wait_port, wait_until
 
 PG_SANDBOX = os.path.join(REPO, "scripts", "pg-sandbox")
+
+
+class MiniWebSocket:
+    """Just enough RFC 6455 for the sync protocol: TLS, upgrade, masked text frames out, whole
+    frames in (binary ones inflated)."""
+
+    def __init__(self, port, ca_file):
+        ctx = ssl.create_default_context(cafile=ca_file)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock = ctx.wrap_socket(raw, server_hostname="causeway-cp")
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(("GET /v1/outlet HTTP/1.1\r\nHost: causeway-cp\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
+                           "\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise ConnectionError("closed during the upgrade")
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(head.decode(errors="replace"))
+
+    def _exact(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.sock.recv(n - len(out))
+            if not chunk:
+                raise ConnectionError("closed")
+            out += chunk
+        return out
+
+    def send(self, obj):
+        data = json.dumps(obj).encode()
+        mask = os.urandom(4)
+        n = len(data)
+        header = bytes([0x81])
+        if n < 126:
+            header += bytes([0x80 | n])
+        elif n < 65536:
+            header += bytes([0x80 | 126]) + struct.pack("!H", n)
+        else:
+            header += bytes([0x80 | 127]) + struct.pack("!Q", n)
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def recv(self):
+        """("text"|"close", dict or (code, reason))."""
+        b0, b1 = self._exact(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self._exact(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._exact(8))[0]
+        payload = self._exact(n)
+        op = b0 & 0x0F
+        if op == 8:
+            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 0
+            return "close", (code, payload[2:].decode(errors="replace"))
+        if op == 2:
+            payload = zlib.decompress(payload)
+        return "text", json.loads(payload)
+
+    def recv_json(self):
+        while True:
+            kind, msg = self.recv()
+            if kind == "close" or msg.get("type") != "heartbeat":
+                return kind, msg
+
+    def close(self):
+        self.sock.close()
+
+
+def sync_hello(node, capabilities, **extra):
+    msg = {"type": "hello", "id": node, "hostname": "test", "version": "0.1.0",
+           "capabilities": capabilities, "revision": 0, "hash": ""}
+    msg.update(extra)
+    return msg
 
 
 class Postgres:
