@@ -1,5 +1,9 @@
 #include "mesh/cluster_policies.h"
 
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
 #include "base/strings.h"
 #include "model/mesh/loader.h"
 
@@ -85,17 +89,42 @@ void applyClusterPolicies(proxy::Cluster& c, Protocol protocol,
             c.retry_on.reset = true;
           } else if (s == "Retriable4xx") {
             c.retry_on.statuses.push_back(409);
+          } else if (s.rfind("HttpMethod", 0) == 0) {
+            std::string m = s.substr(10);  // HttpMethodGet -> GET
+            for (char& ch : m) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+            c.retry_on.methods.push_back(m);
           } else if (s.size() == 3 && s.find_first_not_of("0123456789") == std::string::npos) {
             c.retry_on.statuses.push_back(uint16_t(std::stoi(s)));
           }
-          // ConnectFailure: always retried. Method conditions and stream resets: not HTTP/1.1
-          // concepts here.
+          // ConnectFailure: always retried. RefusedStream, EnvoyRatelimited,
+          // Http3PostConnectFailure: HTTP/2-3 and Envoy conditions that HTTP/1.1 upstreams
+          // never produce here.
         }
       }
     }
   }
 
-  // MeshCircuitBreaker: outlier detection.
+  // MeshCircuitBreaker: connection limits (per worker; maxPendingRequests counts with
+  // maxRequests: requests are not queued), and outlier detection.
+  c.max_requests = 0;
+  c.max_connections = 0;
+  if (const Json* limits = at(p.circuit_breaker, {"connectionLimits"})) {
+    auto requests = count(*limits, {"maxRequests"});
+    auto pending = count(*limits, {"maxPendingRequests"});
+    if (requests || pending) {
+      c.max_requests = uint32_t(std::max<int64_t>(1, requests.value_or(0) + pending.value_or(0)));
+    }
+    if (auto conns = count(*limits, {"maxConnections"})) {
+      c.max_connections = uint32_t(std::max<int64_t>(1, *conns));
+      if (protocol == Protocol::kHttp && c.max_requests == 0) c.max_requests = c.max_connections;
+    }
+    for (const char* unused : {"maxRetries", "maxConnectionPools"}) {
+      if (count(*limits, {unused})) {
+        spdlog::warn("MeshCircuitBreaker connectionLimits.{} for '{}' is not enforced", unused,
+                     c.name);
+      }
+    }
+  }
   c.outlier = {};
   if (const Json* od = at(p.circuit_breaker, {"outlierDetection"})) {
     const Json* disabled = at(*od, {"disabled"});

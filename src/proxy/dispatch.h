@@ -41,6 +41,7 @@ struct RetryOn {
   bool gateway_error = false;  // 502, 503, 504
   bool reset = false;          // the connection closed or failed before a response head
   std::vector<uint16_t> statuses;
+  std::vector<std::string> methods;           // only these methods are retried; empty: any
   std::chrono::milliseconds backoff_base{0};  // before retry n: base * 2^n (jittered), capped
   std::chrono::milliseconds backoff_max{0};
 
@@ -50,6 +51,9 @@ struct RetryOn {
     return std::find(statuses.begin(), statuses.end(), s) != statuses.end();
   }
   bool empty() const { return !any_5xx && !gateway_error && !reset && statuses.empty(); }
+  bool method(std::string_view m) const {
+    return methods.empty() || std::find(methods.begin(), methods.end(), m) != methods.end();
+  }
 };
 
 // Passive health checking (Envoy's outlier detection): an endpoint that fails `consecutive`
@@ -86,6 +90,10 @@ struct Cluster {
   RetryOn retry_on;
   OutlierDetection outlier;
   bool health_checked = false;  // skip endpoints an active health check marked unhealthy
+  // Circuit breaking: requests (HTTP) or connections (TCP) in flight to this cluster at once, per
+  // worker; beyond it the proxy answers 503 (HTTP) or closes (TCP). 0: no limit.
+  uint32_t max_requests = 0;
+  uint32_t max_connections = 0;
   // Message of the 503 answered when no endpoint can be picked.
   std::string no_endpoint_message = "failure to get a peer from the ring-balancer";
 };

@@ -477,6 +477,28 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
   rest += "\r\n";
   in_.consume(head_len);  // `head` must not be read past this point
 
+  // Circuit breaking: at most max_requests in flight to the cluster on this worker.
+  struct InFlight {
+    uint32_t* n = nullptr;
+    ~InFlight() {
+      if (n) --*n;
+    }
+  } in_flight;
+  if (cluster.max_requests > 0) {
+    uint32_t& n = w_.inFlight(cluster.name);
+    if (n >= cluster.max_requests) {
+      w_.stats().upstreamError(plan.service_label, "overflow");
+      outcome.status = 503;
+      co_await sendLocal(
+          503,
+          kongErrorBody("upstream overflow: " + std::to_string(n) + " requests in flight to '" +
+                        cluster.name + "' (circuit breaker)"),
+          req_framing != BodyFraming::kNone);
+      co_return req_framing == BodyFraming::kNone&& client_keep_alive;
+    }
+    ++n;
+    in_flight.n = &n;
+  }
   LoadBalancer& lb = snap.balancer(cluster);
   // Endpoints out by outlier detection or health checks count as tried from the start.
   const std::vector<size_t> excluded = w_.health().excluded(cluster, Clock::now());
@@ -662,8 +684,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
         continue;
       }
       w_.health().record(cluster, key, 0, Clock::now());
-      if (cluster.retry_on.reset && !timeout && req_framing == BodyFraming::kNone &&
-          --attempts_left > 0) {
+      if (cluster.retry_on.reset && cluster.retry_on.method(method) && !timeout &&
+          req_framing == BodyFraming::kNone && --attempts_left > 0) {
         tried.push_back(idx);
         last_error = "reset";
         co_await backoff(cluster.retry_on, retries_done++);
@@ -681,8 +703,8 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
     }
 
     w_.health().record(cluster, key, resp.status, Clock::now());
-    if (cluster.retry_on.status(resp.status) && req_framing == BodyFraming::kNone &&
-        attempts_left > 1) {
+    if (cluster.retry_on.status(resp.status) && cluster.retry_on.method(method) &&
+        req_framing == BodyFraming::kNone && attempts_left > 1) {
       // Retried on another endpoint: this answer is dropped with its connection.
       --attempts_left;
       upstream_.reset();

@@ -7,8 +7,8 @@
 #include <asio/awaitable.hpp>
 #include <memory>
 
-#include "proxy/dispatch.h"
 #include "net/stream.h"
+#include "proxy/dispatch.h"
 #include "proxy/worker.h"
 
 namespace causeway::proxy {

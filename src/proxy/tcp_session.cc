@@ -39,6 +39,22 @@ asio::awaitable<uint64_t> pump(net::Stream& from, net::Stream& to, net::Deadline
 asio::awaitable<void> serveTcp(Worker& w, std::unique_ptr<net::Stream> client, TcpPlan plan,
                                std::shared_ptr<WorkerSnapshot> snap) {
   const Cluster& c = *plan.cluster;
+  struct InFlight {
+    uint32_t* n = nullptr;
+    ~InFlight() {
+      if (n) --*n;
+    }
+  } in_flight;
+  if (c.max_connections > 0) {
+    uint32_t& n = w.inFlight(c.name);
+    if (n >= c.max_connections) {  // circuit breaking: refuse rather than queue
+      w.stats().upstreamError(c.name, "overflow");
+      client->close();
+      co_return;
+    }
+    ++n;
+    in_flight.n = &n;
+  }
   std::shared_ptr<net::Stream> down(std::move(client));
   std::shared_ptr<net::Stream> up;
   net::Stream* victim = nullptr;

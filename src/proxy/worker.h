@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "http/http1_parser.h"
@@ -92,6 +93,8 @@ class Worker {
 
   UpstreamPool& pool() { return pool_; }
   EndpointHealth& health() { return health_; }
+  // Requests or connections in flight per cluster name (circuit breaking).
+  uint32_t& inFlight(const std::string& cluster) { return in_flight_[cluster]; }
   StringPool& strings() { return strings_; }
   net::Resolver& resolver() { return *resolver_; }
   observe::WorkerStats& stats() { return stats_; }
@@ -113,6 +116,7 @@ class Worker {
   std::shared_ptr<WorkerSnapshot> snapshot_;
   UpstreamPool pool_;
   EndpointHealth health_;
+  std::unordered_map<std::string, uint32_t> in_flight_;
   StringPool strings_;
   std::unique_ptr<net::Resolver> resolver_;
   observe::WorkerStats stats_;

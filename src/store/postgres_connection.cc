@@ -78,14 +78,15 @@ Result<PgTarget> parsePgTarget(const std::string& uri) {
     }
   }
 
+  if (auto lib = loadLibPq(); !lib.isOk()) return lib.status();
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  PQconninfoOption* options = pq().PQconninfoParse(uri.c_str(), &error);
   if (options == nullptr) {
     std::string message = error != nullptr ? firstLine(error) : "out of memory";
-    PQfreemem(error);
+    pq().PQfreemem(error);
     return Status::invalidArgument("postgres: invalid URI: " + target.redact(message));
   }
-  PQconninfoFree(options);
+  pq().PQconninfoFree(options);
 
   target.display = scheme;
   if (!user.empty()) {
@@ -110,22 +111,23 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const PgTarget& targ
       "connect_timeout",     "application_name", "keepalives", "keepalives_idle",
       "keepalives_interval", "keepalives_count", "dbname",     nullptr};
   const char* values[] = {"5", "causeway", "1", "30", "10", "3", target.uri.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (auto lib = loadLibPq(); !lib.isOk()) return lib.status();
+  PGconn* conn = pq().PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::unavailable("postgres: out of memory");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string reason = target.redact(firstLine(PQerrorMessage(conn)));
-    PQfinish(conn);
+  if (pq().PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = target.redact(firstLine(pq().PQerrorMessage(conn)));
+    pq().PQfinish(conn);
     return Status::unavailable("postgres: cannot connect to " + target.display + ": " + reason);
   }
   // NOTICEs ("relation already exists, skipping") are not for the process's stderr.
-  PQsetNoticeProcessor(
+  pq().PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn, target));
 }
 
-PgConnection::~PgConnection() { PQfinish(conn_); }
+PgConnection::~PgConnection() { pq().PQfinish(conn_); }
 
-Result<PgResult> PgConnection::exec(const char* sql) { return check(PQexec(conn_, sql)); }
+Result<PgResult> PgConnection::exec(const char* sql) { return check(pq().PQexec(conn_, sql)); }
 
 Result<PgResult> PgConnection::exec(const char* sql,
                                     std::initializer_list<std::string_view> params) {
@@ -139,29 +141,29 @@ Result<PgResult> PgConnection::exec(const char* sql,
   std::vector<const char*> values;
   values.reserve(copies.size());
   for (const auto& c : copies) values.push_back(c.c_str());
-  return check(
-      PQexecParams(conn_, sql, int(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+  return check(pq().PQexecParams(conn_, sql, int(values.size()), nullptr, values.data(), nullptr,
+                                 nullptr, 0));
 }
 
 Status PgConnection::connectionError(std::string_view what) const {
   return Status::unavailable("postgres: " + std::string(what) + " (" + target_.display +
-                             "): " + target_.redact(firstLine(PQerrorMessage(conn_))));
+                             "): " + target_.redact(firstLine(pq().PQerrorMessage(conn_))));
 }
 
 Result<PgResult> PgConnection::check(PGresult* raw) {
   PgResult result(raw);
   if (raw == nullptr) return connectionError("no result");
-  auto status = PQresultStatus(raw);
+  auto status = pq().PQresultStatus(raw);
   if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
     return result;
   }
-  if (PQstatus(conn_) != CONNECTION_OK) return connectionError("connection lost");
-  const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-  const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
+  if (pq().PQstatus(conn_) != CONNECTION_OK) return connectionError("connection lost");
+  const char* state = pq().PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+  const char* primary = pq().PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
   std::string sqlstate = state != nullptr ? state : "";
   std::string message =
       "postgres: " +
-      target_.redact(primary != nullptr ? primary : firstLine(PQresultErrorMessage(raw)));
+      target_.redact(primary != nullptr ? primary : firstLine(pq().PQresultErrorMessage(raw)));
   if (sqlstate == "42P01") message += " (is the schema migrated? run `causeway cp migrate`)";
   if (isTransient(sqlstate)) return Status::unavailable(message);
   if (sqlstate == "23505") return Status::alreadyExists(message);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/libpq.h"
 
 namespace causeway::store {
 
@@ -32,15 +33,15 @@ Result<PgTarget> parsePgTarget(const std::string& uri);
 class PgResult {
  public:
   PgResult() = default;
-  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
-  int rows() const { return PQntuples(r_.get()); }
-  bool isNull(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  explicit PgResult(PGresult* r) : r_(r, pq().PQclear) {}
+  int rows() const { return pq().PQntuples(r_.get()); }
+  bool isNull(int row, int col) const { return pq().PQgetisnull(r_.get(), row, col) != 0; }
   std::string_view text(int row, int col) const {
-    return {PQgetvalue(r_.get(), row, col), size_t(PQgetlength(r_.get(), row, col))};
+    return {pq().PQgetvalue(r_.get(), row, col), size_t(pq().PQgetlength(r_.get(), row, col))};
   }
   int64_t integer(int row, int col) const;  // 0 if not a number
   bool boolean(int row, int col) const { return text(row, col) == "t"; }
-  std::string_view commandStatus() const { return PQcmdStatus(r_.get()); }
+  std::string_view commandStatus() const { return pq().PQcmdStatus(r_.get()); }
 
  private:
   std::shared_ptr<PGresult> r_;
@@ -61,8 +62,8 @@ class PgConnection {
   Result<PgResult> exec(const char* sql);
   Result<PgResult> exec(const char* sql, std::initializer_list<std::string_view> params);
 
-  bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
-  bool idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+  bool broken() const { return pq().PQstatus(conn_) != CONNECTION_OK; }
+  bool idle() const { return pq().PQtransactionStatus(conn_) == PQTRANS_IDLE; }
   PGconn* raw() { return conn_; }
   // The Status for the connection's last failure, e.g. after PQconsumeInput returned 0.
   Status connectionError(std::string_view what) const;

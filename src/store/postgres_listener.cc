@@ -89,14 +89,14 @@ bool PgListener::reconnect(int& backoff_ms) {
 
 void PgListener::deliverPending() {
   int64_t highest = 0;
-  while (PGnotify* note = PQnotifies(conn_->raw())) {
+  while (PGnotify* note = pq().PQnotifies(conn_->raw())) {
     std::string_view payload = note->extra != nullptr ? note->extra : "";
     int64_t revision = 0;
     auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), revision);
     if (ec == std::errc() && end == payload.data() + payload.size()) {
       highest = std::max(highest, revision);
     }
-    PQfreemem(note);
+    pq().PQfreemem(note);
   }
   if (highest > 0) deliver(highest);
 }
@@ -107,7 +107,7 @@ void PgListener::run() {
     if (!conn_ && !reconnect(backoff_ms)) continue;
     // Notifications libpq already absorbed (with a query's response, say) wake no poll().
     deliverPending();
-    int fd = PQsocket(conn_->raw());
+    int fd = pq().PQsocket(conn_->raw());
     if (conn_->broken() || fd < 0) {
       conn_.reset();
       continue;
@@ -121,7 +121,7 @@ void PgListener::run() {
       continue;
     }
     if (fds[1].revents != 0 || stopping_) return;
-    if (fds[0].revents != 0 && PQconsumeInput(conn_->raw()) == 0) {
+    if (fds[0].revents != 0 && pq().PQconsumeInput(conn_->raw()) == 0) {
       spdlog::warn("store: change feed lost: {}",
                    conn_->connectionError("connection lost").message());
       conn_.reset();

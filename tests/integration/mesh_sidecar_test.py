@@ -333,6 +333,28 @@ spec:
             self.assertEqual(self.client.get("/")[0], 200)
         self.assertGreater(self.bad.hits, hits)  # back in rotation
 
+    def test_circuit_breaker_connection_limits(self):
+        self.lab.apply([ALLOW_WEB, """---
+type: MeshCircuitBreaker
+name: limits
+spec:
+  targetRef: {kind: Mesh}
+  to:
+    - targetRef: {kind: MeshService, name: backend}
+      default:
+        connectionLimits: {maxRequests: 1}
+"""], self.healthy)
+        slow = {}
+        t = threading.Thread(target=lambda: slow.update(r=Client(self.o_backend).get("/delay/1500")))
+        t.start()
+        time.sleep(0.4)
+        status, body = self.client.get("/")
+        self.assertEqual(status, 503, body)
+        self.assertIn(b"circuit breaker", body)
+        t.join(10)
+        self.assertEqual(slow["r"][0], 200)
+        self.assertEqual(self.client.get("/")[0], 200)  # the slot is free again
+
     def test_health_checks(self):
         self.bad.mode = 503
         self.with_bad("""---

@@ -269,7 +269,7 @@ spec:
   to:
     - targetRef: {kind: MeshService, name: backend}
       default:
-        http: {numRetries: 3, perTryTimeout: 2s, retryOn: [5xx, "409"], backOff: {baseInterval: 10ms, maxInterval: 100ms}}
+        http: {numRetries: 3, perTryTimeout: 2s, retryOn: [5xx, "409", HttpMethodGet], backOff: {baseInterval: 10ms, maxInterval: 100ms}}
     - targetRef: {kind: MeshService, name: db}
       default:
         tcp: {maxConnectAttempt: 4}
@@ -289,6 +289,7 @@ spec:
   to:
     - targetRef: {kind: MeshService, name: backend}
       default:
+        connectionLimits: {maxRequests: 100, maxPendingRequests: 20, maxConnections: 7}
         outlierDetection:
           baseEjectionTime: 5s
           maxEjectionPercent: 50
@@ -325,6 +326,10 @@ spec:
   EXPECT_TRUE(c.retry_on.status(409));
   EXPECT_FALSE(c.retry_on.status(404));
   EXPECT_EQ(c.retry_on.backoff_base.count(), 10);
+  EXPECT_TRUE(c.retry_on.method("GET"));
+  EXPECT_FALSE(c.retry_on.method("POST"));  // HttpMethodGet: only GETs are retried
+  EXPECT_EQ(c.max_requests, 120u);
+  EXPECT_EQ(c.max_connections, 7u);
   EXPECT_TRUE(c.outlier.enabled);
   EXPECT_EQ(c.outlier.consecutive_total, 3);
   EXPECT_EQ(c.outlier.base_ejection.count(), 5000);
