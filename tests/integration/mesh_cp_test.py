@@ -11,8 +11,8 @@ import time
 import unittest
 
 from cluster import ControlPlane, cert_init
-from harness import (BIN, DemoApp, GatewayCase, Process, free_port, status_json, wait_port,
-                     wait_until)
+from harness import (BIN, DemoApp, Gateway, GatewayCase, Process, free_port, status_json,
+                     wait_port, wait_until)
 from mesh_sidecar_test import Client, Load
 
 def mesh(backends, enabled, lifetime="1m"):
@@ -161,6 +161,34 @@ class MeshCpTest(GatewayCase):
         wait_until(lambda: sum(1 for d in self.cp.data_planes() if d.get("connected")) >= 2,
                    timeout=30, what="sidecars reconnected")
         self.test_policy_change_is_streamed()
+
+    def test_gateway_joins_the_mesh_from_the_cp(self):
+        d = os.path.join(self.dir, "edge")
+        os.makedirs(d, exist_ok=True)
+        dp = os.path.join(d, "edge.json")
+        with open(dp, "w") as f:
+            json.dump({"type": "Dataplane", "name": "edge-1", "mesh": "default",
+                       "networking": {"address": "127.0.0.1",
+                                      "gateway": {"type": "DELEGATED",
+                                                  "tags": {"kuma.io/service": "edge"}}}}, f)
+        token = os.path.join(d, "token")
+        with open(token, "w") as f:
+            f.write(self.token("edge"))
+        allow_edge = json.loads(json.dumps(ALLOW_WEB).replace("allow-web", "allow-edge")
+                                .replace('"web"', '"edge"'))
+        self.put("/meshes/default/meshtrafficpermissions/allow-edge", allow_edge)
+        kong = ('_format_version: "3.0"\nservices:\n  - name: backend\n    host: backend.mesh\n'
+                '    port: 80\n    routes: [{name: all, paths: ["/"]}]\n')
+        gw = self.own(Gateway(kong, tls=False, extra=[
+            "--mesh-dataplane", dp, "--mesh-cp", self.cp.cluster_url,
+            "--mesh-cp-ca-cert", os.path.join(self.certs, "ca.crt"), "--mesh-token", token,
+            "--mesh-data-dir", os.path.join(d, "data")]))
+        wait_until(lambda: gw.request(path="/x")[0] == 200, timeout=20, what="edge -> backend")
+        status, _, body = gw.request(path="/x")
+        self.assertEqual(json.loads(body)["app"], "backend-1")
+        # Behind the edge, zero trust holds: without the permission the sidecar refuses it.
+        self.cp.api.delete("/meshes/default/meshtrafficpermissions/allow-edge")
+        wait_until(lambda: gw.request(path="/x")[0] == 403, timeout=10, what="edge denied")
 
     def test_renewal_and_ca_rotation_under_load(self):
         first = self.backend.identity()

@@ -117,10 +117,10 @@ class MeshLab:
             shutil.copy(os.path.join(self.ca, "ca.crt"), t)
         self.write([])
 
-    def write(self, policies, dataplanes=None):
+    def write(self, policies, dataplanes=None, mesh=MESH):
         names = self.docs.keys() if dataplanes is None else dataplanes
         with open(self.mesh_file + ".tmp", "w") as f:
-            f.write(MESH + "".join(self.docs[n] for n in names) + "".join(policies))
+            f.write(mesh + "".join(self.docs[n] for n in names) + "".join(policies))
         os.replace(self.mesh_file + ".tmp", self.mesh_file)
 
     def add_sidecar(self, name, service, port, service_port, tags, outbound=()):
@@ -133,10 +133,10 @@ class MeshLab:
         self.sidecars.append(s)
         return s
 
-    def apply(self, policies, dataplanes=None):
+    def apply(self, policies, dataplanes=None, mesh=MESH):
         """Writes the mesh file and waits until every sidecar serves it."""
         before = [s.updates() for s in self.sidecars]
-        self.write(policies, dataplanes)
+        self.write(policies, dataplanes, mesh)
         for s in self.sidecars:
             s.signal(signal.SIGHUP)
         for s, b in zip(self.sidecars, before):

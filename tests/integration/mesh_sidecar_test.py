@@ -14,7 +14,7 @@ import time
 import unittest
 
 from harness import BIN, DemoApp, Gateway, TcpServer, free_port, wait_until
-from mesh_lab import MeshLab, SwitchableApp, issue
+from mesh_lab import MESH, MeshLab, SwitchableApp, issue
 
 ALLOW_WEB = """---
 type: MeshTrafficPermission
@@ -221,6 +221,27 @@ class MeshSidecarTest(unittest.TestCase):
         self.assertEqual(status, 200)
         failed = self.b1.status()["counters"]["mtls_handshake_failed"]
         self.assertGreaterEqual(failed, 3)
+
+    def test_permissive_mode_takes_plaintext_too(self):
+        permissive = MESH.replace("type: builtin", "type: builtin\n      mode: PERMISSIVE")
+        allow_all = ALLOW_WEB.replace("allow-web", "allow-all").replace(
+            "{kind: MeshSubset, tags: {kuma.io/service: web}}", "{kind: Mesh}")
+        port = self.inbound_port(self.b1)
+        plain = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        # Plaintext callers have no identity: only a mesh-wide permission lets them in.
+        self.lab.apply([ALLOW_WEB], self.healthy, mesh=permissive)
+        c = plain()
+        c.request("GET", "/")
+        r = c.getresponse()
+        self.assertEqual(r.status, 403, r.read())
+        c.close()
+        self.lab.apply([ALLOW_WEB, allow_all], self.healthy, mesh=permissive)
+        c = plain()
+        c.request("GET", "/")
+        self.assertEqual(c.getresponse().status, 200)
+        c.close()
+        self.assertEqual(self.direct(self.tls_context("web"), port)[0], 200)  # mTLS still works
+        self.assertEqual(self.client.get("/")[0], 200)
 
     def test_permissions_allow_and_deny(self):
         self.assertEqual(self.client.get("/")[0], 200)
