@@ -65,6 +65,7 @@ struct SidecarCpClient::State : std::enable_shared_from_this<SidecarCpClient::St
   std::deque<pki::KeyPair> pending_keys;  // of the CSRs sent, newest last
   std::vector<std::string> trust;         // the mesh's CAs, from its trust records
   std::string requested_for_backend;      // the enabled backend a renewal was asked for
+  std::string enabled_ca;                 // the enabled backend's CA certificate, when known
   asio::steady_timer renewal;
   std::string last_error;
   bool stopped = false;
@@ -154,10 +155,16 @@ struct SidecarCpClient::State : std::enable_shared_from_this<SidecarCpClient::St
     for (auto it = pending_keys.rbegin(); it != pending_keys.rend(); ++it) {
       id.key_pem = it->toPem();
       if (!mesh::completeIdentity(id, now()).isOk()) continue;
-      pending_keys.clear();
-      requested_for_backend.clear();
+      // This CSR and older ones are answered; a later CSR's certificate (say from a backend
+      // enabled meanwhile) may still come, so its key stays.
+      pending_keys.erase(pending_keys.begin(), it.base());
+      if (pending_keys.empty()) requested_for_backend.clear();
       trust = id.trusted_ca_pems;
       adopt(std::move(id), true);
+      if (pending_keys.empty() && !enabled_ca.empty() &&
+          !pki::verifyChain(current.cert_pem, enabled_ca, now()).isOk()) {
+        requestCertificate("the certificate is not from the mesh's enabled backend");
+      }
       return;
     }
     last_error = "the control plane sent a certificate that does not fit any key sent";
@@ -241,6 +248,7 @@ struct SidecarCpClient::State : std::enable_shared_from_this<SidecarCpClient::St
     const std::string* trust_body = set.find(kTrustKind, mesh_name + "/" + backend->name);
     if (!trust_body) return;
     const std::string ca = Json::parse(*trust_body, nullptr, false).value("cert", "");
+    enabled_ca = ca;
     if (!current.empty() && pki::verifyChain(current.cert_pem, ca, now()).isOk()) return;
     if (requested_for_backend == backend->name) return;  // asked already; the timer retries
     requested_for_backend = backend->name;

@@ -21,7 +21,8 @@ namespace causeway::gateway {
 // The gateway as a member of a service mesh: the mesh's cluster for a service (its instances,
 // the mTLS context with the gateway's own identity, the peer identity to expect), or null when
 // the gateway is in no mesh or the service is unknown. A Kong service whose host is
-// "<service>.mesh" is proxied to that cluster; Kong's retries and timeouts still apply.
+// "<service>.mesh" is proxied to that cluster's instances with its mTLS, outlier detection and
+// health checks; the Kong service's own retries, timeouts and balancing apply (Kong owns them).
 using MeshClusters = std::function<const proxy::Cluster*(std::string_view service)>;
 inline constexpr std::string_view kMeshHostSuffix = ".mesh";
 

@@ -76,7 +76,9 @@ void applyClusterPolicies(proxy::Cluster& c, Protocol protocol,
                                    .value_or(c.retry_on.backoff_base * 10);
       const Json* on = at(p.retry, {"http", "retryOn"});
       if (!on || !on->is_array()) {
+        // Kuma's default conditions, on idempotent methods only: a POST is never replayed.
         c.retry_on.any_5xx = c.retry_on.gateway_error = c.retry_on.reset = true;
+        c.retry_on.methods = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"};
       } else {
         for (const Json& v : *on) {
           if (!v.is_string()) continue;

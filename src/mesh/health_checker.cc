@@ -61,23 +61,24 @@ asio::awaitable<bool> probe(proxy::Worker& w, const proxy::Cluster& c, const pro
 }
 
 asio::awaitable<void> check(proxy::ProxyServer* server, proxy::Worker* w,
-                            std::shared_ptr<HealthChecker::Run> run, HealthCheckSpec spec,
+                            std::shared_ptr<HealthChecker::Run> run,
+                            std::shared_ptr<HealthChecker::Verdicts> verdicts, HealthCheckSpec spec,
                             size_t endpoint) {
   const proxy::Cluster& c = run->config->cluster(spec.cluster);
   const std::string key = c.pool_keys[endpoint];
-  int failures = 0, successes = 0;
-  bool healthy = true;
   asio::steady_timer timer(w->io());
   while (!run->stopped) {
     const bool ok = co_await probe(*w, c, c.endpoints[endpoint], spec);
     if (run->stopped) break;
-    failures = ok ? 0 : failures + 1;
-    successes = ok ? successes + 1 : 0;
-    bool next = healthy;
-    if (healthy && failures >= spec.unhealthy_threshold) next = false;
-    if (!healthy && successes >= spec.healthy_threshold) next = true;
-    if (next != healthy) {
-      healthy = next;
+    HealthChecker::Verdict& v = (*verdicts)[key];
+    v.failures = ok ? 0 : v.failures + 1;
+    v.successes = ok ? v.successes + 1 : 0;
+    bool next = v.healthy;
+    if (v.healthy && v.failures >= spec.unhealthy_threshold) next = false;
+    if (!v.healthy && v.successes >= spec.healthy_threshold) next = true;
+    if (next != v.healthy) {
+      v.healthy = next;
+      const bool healthy = next;
       spdlog::info("health check: {} endpoint {}:{} is {}", c.name, c.endpoints[endpoint].host,
                    c.endpoints[endpoint].port, healthy ? "healthy" : "unhealthy");
       for (size_t i = 0; i < server->workers(); ++i) {
@@ -103,12 +104,13 @@ void HealthChecker::update(std::shared_ptr<const SidecarConfig> config) {
   run_->config = std::move(config);
   if (run_->config->healthChecks().empty()) return;
   auto run = run_;
+  auto verdicts = verdicts_;
   proxy::ProxyServer* server = &server_;
-  server_.post(0, [run, server](proxy::Worker& w) {
+  server_.post(0, [run, verdicts, server](proxy::Worker& w) {
     for (const HealthCheckSpec& spec : run->config->healthChecks()) {
       const size_t n = run->config->cluster(spec.cluster).endpoints.size();
       for (size_t e = 0; e < n; ++e) {
-        asio::co_spawn(w.io(), check(server, &w, run, spec, e), asio::detached);
+        asio::co_spawn(w.io(), check(server, &w, run, verdicts, spec, e), asio::detached);
       }
     }
   });

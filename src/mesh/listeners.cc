@@ -97,7 +97,7 @@ asio::awaitable<void> serveInbound(proxy::Worker& w, asio::ip::tcp::socket sock,
     co_return;
   }
   std::string why;
-  if (!cfg->allowed(*in, info.peer_uri, &why)) {
+  if (!cfg->allowed(*in, info.tls, info.peer_uri, &why)) {
     if (counters) counters->tcp_denied.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("inbound {}: closed a TCP connection from {}: {}", in->port, info.client_ip, why);
     stream->close();

@@ -43,7 +43,7 @@ Status Sidecar::publish(Status compiled) {
   } else {
     server_->update(config);
   }
-  health_->update(config);
+  if (health_) health_->update(config);
   config_ = config;
   spdlog::info("sidecar: serving config {} (mesh {}, mTLS {})", config->hash(), config->mesh(),
                config->mtls() ? "on" : "off");
@@ -97,7 +97,10 @@ nlohmann::json Sidecar::status() {
            {"updates", {{"ok", member_.updatesOk()}, {"refused", member_.updatesRefused()}}},
            {"last_error", member_.lastError()}};
   if (!id.empty()) {
+    auto info = pki::certificateInfo(id.cert_pem);
     out["identity"] = {{"spiffe_id", id.spiffe_id},
+                       {"issuer", info.isOk() ? info->issuer_cn : ""},
+                       {"serial", info.isOk() ? info->serial_hex : ""},
                        {"not_after", pki::formatUtc(id.not_after)},
                        {"renew_at", pki::formatUtc(id.renew_at)},
                        {"trusted_cas", id.trusted_ca_pems.size()}};

@@ -152,13 +152,18 @@ class SidecarCompiler {
     return out;
   }
 
-  // The cluster of `service` restricted to `tags`, shared by every route that names it.
-  size_t clusterFor(const std::string& service, const mm::Tags& tags, Protocol protocol,
-                    const mm::OutboundPolicies& policies) {
+  // The cluster of `service` restricted to `tags`, shared by every route that names it. Its
+  // policies and protocol are those of `service` itself, whichever outbound routes to it.
+  size_t clusterFor(const std::string& service, const mm::Tags& tags) {
     std::string key = service;
     for (const auto& [k, v] : tags) key += "|" + k + "=" + v;
     auto it = cluster_by_key_.find(key);
     if (it != cluster_by_key_.end()) return it->second;
+    bool all_http = false;
+    (void)instances(service, {}, &all_http);
+    const Protocol protocol = all_http ? Protocol::kHttp : Protocol::kTcp;
+    const mm::OutboundPolicies policies =
+        mm::outboundPolicies(in_.self, service, in_.resources.policies);
     auto c = std::make_unique<proxy::Cluster>();
     c->name = service;
     for (const auto& [k, v] : tags) c->name += (c->name == service ? "{" : ",") + k + "=" + v;
@@ -184,15 +189,14 @@ class SidecarCompiler {
     return index;
   }
 
-  std::vector<WeightedCluster> backendsOf(const mm::RouteConf& route, const std::string& service,
-                                          Protocol protocol, const mm::OutboundPolicies& p) {
+  std::vector<WeightedCluster> backendsOf(const mm::RouteConf& route, const std::string& service) {
     std::vector<WeightedCluster> out;
     for (const mm::BackendRef& ref : route.backend_refs) {
       const mm::Tags none;
       const mm::Tags& tags = ref.kind == mm::TargetKind::kMeshServiceSubset ? ref.tags : none;
-      out.push_back({clusterFor(ref.name, tags, protocol, p), ref.weight});
+      out.push_back({clusterFor(ref.name, tags), ref.weight});
     }
-    if (out.empty()) out.push_back({clusterFor(service, {}, protocol, p), 1});
+    if (out.empty()) out.push_back({clusterFor(service, {}), 1});
     return out;
   }
 
@@ -219,7 +223,7 @@ class SidecarCompiler {
         } else {
           catch_all = true;
         }
-        route.backends = backendsOf(e.route, o.service, l.protocol, p);
+        route.backends = backendsOf(e.route, o.service);
         if (e.route.request_headers) {
           route.remove_headers = removedNames(*e.route.request_headers);
           route.extra_headers =
@@ -235,13 +239,13 @@ class SidecarCompiler {
       if (!catch_all) {  // requests no rule matches go to the service itself
         OutboundRoute d;
         d.name = "default";
-        d.backends = backendsOf({}, o.service, l.protocol, p);
+        d.backends = backendsOf({}, o.service);
         l.routes.push_back(std::move(d));
       }
     } else {
       OutboundRoute route;
       route.name = p.tcp_route ? "tcp route" : "default";
-      route.backends = backendsOf(p.tcp_route.value_or(mm::RouteConf{}), o.service, l.protocol, p);
+      route.backends = backendsOf(p.tcp_route.value_or(mm::RouteConf{}), o.service);
       l.routes.push_back(std::move(route));
     }
     cfg_->outbounds_.push_back(std::move(l));
@@ -255,11 +259,7 @@ class SidecarCompiler {
       for (const mm::Inbound& in : dp->inbound) services.insert(in.service());
     }
     for (const std::string& service : services) {
-      bool all_http = false;
-      (void)instances(service, {}, &all_http);
-      const auto policies = mm::outboundPolicies(in_.self, service, in_.resources.policies);
-      cfg_->service_clusters_[service] =
-          clusterFor(service, {}, all_http ? Protocol::kHttp : Protocol::kTcp, policies);
+      cfg_->service_clusters_[service] = clusterFor(service, {});
     }
   }
 
@@ -298,10 +298,18 @@ const OutboundListener* SidecarConfig::outboundAt(uint16_t port) const {
   return nullptr;
 }
 
-bool SidecarConfig::allowed(const InboundListener& in, std::string_view peer_uri,
+bool SidecarConfig::allowed(const InboundListener& in, bool tls, std::string_view peer_uri,
                             std::string* why) const {
-  const std::string caller = callerService(peer_uri, mesh_);
   if (!mtls_) return true;
+  const std::string caller = callerService(peer_uri, mesh_);
+  if (tls && caller.empty()) {
+    if (why) *why = "the caller's certificate has no SPIFFE ID of mesh '" + mesh_ + "'";
+    return false;
+  }
+  if (!tls && mode_ == mm::MtlsMode::kStrict) {
+    if (why) *why = "mesh '" + mesh_ + "' requires mTLS";
+    return false;
+  }
   if (mm::callAllowed(in.permissions, caller, mtls_)) return true;
   if (why) {
     *why = (caller.empty() ? std::string("a caller without a mesh identity")
@@ -326,7 +334,7 @@ proxy::Decision SidecarConfig::dispatchInbound(const InboundListener& in,
                                                const http::RequestHead& head,
                                                const proxy::ConnectionInfo& conn) const {
   std::string why;
-  if (!allowed(in, conn.peer_uri, &why)) {
+  if (!allowed(in, conn.tls, conn.peer_uri, &why)) {
     return localReply(403, "RBAC: access denied: " + why);
   }
   proxy::ForwardPlan plan;

@@ -17,7 +17,9 @@
 // are TCP.
 //
 // A delegated gateway's Dataplane (networking.gateway, e.g. `causeway gateway` in the mesh) has no
-// listeners here: serviceCluster() gives the API gateway each mesh service's cluster instead.
+// listeners here: serviceCluster() gives the API gateway each mesh service's cluster instead
+// (instances, mTLS, outlier detection, health checks; the Kong service keeps its own retries,
+// timeouts and balancing).
 #pragma once
 
 #include <chrono>
@@ -117,8 +119,11 @@ class SidecarConfig final : public proxy::ProxyConfig {
   // The TCP plan of an outbound (weighted choice) or of an inbound (the application).
   proxy::TcpPlan tcpOutbound(const OutboundListener& out, const std::string& client_ip) const;
   proxy::TcpPlan tcpInbound(const InboundListener& in) const;
-  // Whether an inbound lets `peer_uri` (empty: plaintext) in, and why not.
-  bool allowed(const InboundListener& in, std::string_view peer_uri, std::string* why) const;
+  // Whether an inbound lets a caller in, and why not: `tls` says whether it came over mTLS,
+  // `peer_uri` is its certificate's URI SAN. An mTLS caller without this mesh's SPIFFE ID (another
+  // trust domain sharing a CA) and a plaintext caller under STRICT are refused outright.
+  bool allowed(const InboundListener& in, bool tls, std::string_view peer_uri,
+               std::string* why) const;
 
   const std::string& mesh() const { return mesh_; }
   bool mtls() const { return mtls_; }

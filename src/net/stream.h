@@ -29,6 +29,9 @@ class Stream {
                                            std::error_code& ec) = 0;
   virtual asio::awaitable<size_t> writeAll(asio::const_buffer buf, std::error_code& ec) = 0;
   virtual void close() = 0;  // immediate; pending operations complete with an error
+  // Half-close: no more bytes will be written (a TCP FIN); reads go on. Not available over TLS,
+  // where it does nothing.
+  virtual void shutdownSend() {}
   virtual bool isOpen() const = 0;
   virtual asio::ip::tcp::socket& socket() = 0;
 };
@@ -41,6 +44,10 @@ class TcpStream final : public Stream {
                                    std::error_code& ec) override;
   asio::awaitable<size_t> writeAll(asio::const_buffer buf, std::error_code& ec) override;
   void close() override;
+  void shutdownSend() override {
+    std::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
   bool isOpen() const override { return socket_.is_open(); }
   asio::ip::tcp::socket& socket() override { return socket_; }
 

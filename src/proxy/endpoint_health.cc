@@ -1,6 +1,9 @@
 #include "proxy/endpoint_health.h"
 
 namespace causeway::proxy {
+namespace {
+std::chrono::milliseconds decayAfter(const Cluster& c) { return c.outlier.base_ejection; }
+}  // namespace
 
 bool EndpointHealth::available(const Cluster& c, const std::string& key, Clock::time_point now) {
   auto it = states_.find(key);
@@ -28,8 +31,14 @@ void EndpointHealth::record(const Cluster& c, const std::string& key, int status
   if (!failed) {
     auto it = states_.find(key);
     if (it != states_.end()) {
-      it->second.consecutive_total = 0;
-      it->second.consecutive_gateway = 0;
+      State& st = it->second;
+      st.consecutive_total = 0;
+      st.consecutive_gateway = 0;
+      // Healthy for a whole base period after its last ejection: the multiplier decays.
+      if (st.ejections > 0 && now > st.ejected_until + decayAfter(c)) {
+        st.ejections--;
+        st.ejected_until = now;
+      }
     }
     return;
   }
@@ -49,7 +58,9 @@ void EndpointHealth::record(const Cluster& c, const std::string& key, int status
   const size_t limit = std::max<size_t>(1, c.pool_keys.size() * od.max_ejection_percent / 100);
   if (out >= limit) return;
   s.ejections++;
-  s.ejected_until = now + od.base_ejection * s.ejections;
+  // base x n, capped as Envoy's max_ejection_time (300 s, or base when larger).
+  const auto cap = std::max<std::chrono::milliseconds>(od.base_ejection, std::chrono::seconds(300));
+  s.ejected_until = now + std::min<std::chrono::milliseconds>(od.base_ejection * s.ejections, cap);
   s.consecutive_total = 0;
   s.consecutive_gateway = 0;
   ejections_total_++;

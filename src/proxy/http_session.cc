@@ -291,10 +291,17 @@ asio::awaitable<bool> Session::connectUpstream(const Cluster& c, const Endpoint&
   upstream_ = co_await connectEndpoint(
       w_, c, ep, [this](net::Stream* s, std::chrono::milliseconds d) { arm(s, d); },
       [this] { return deadline_->expired(); }, error);
+  if (!upstream_) {  // the stream being connected was destroyed with the failure
+    victim_ = nullptr;
+    deadline_->disarm();
+  }
   co_return upstream_ != nullptr;
 }
 
 asio::awaitable<void> Session::backoff(const RetryOn& r, int n) {
+  // The upstream the watchdog points at is gone: nothing may close it while we wait.
+  victim_ = nullptr;
+  deadline_->disarm();
   if (r.backoff_base.count() <= 0) co_return;
   auto d = r.backoff_base * (int64_t(1) << std::min(n, 16));
   if (r.backoff_max.count() > 0) d = std::min(d, r.backoff_max);

@@ -39,21 +39,17 @@ asio::awaitable<uint64_t> pump(net::Stream& from, net::Stream& to, net::Deadline
 asio::awaitable<void> serveTcp(Worker& w, std::unique_ptr<net::Stream> client, TcpPlan plan,
                                std::shared_ptr<WorkerSnapshot> snap) {
   const Cluster& c = *plan.cluster;
-  struct InFlight {
-    uint32_t* n = nullptr;
-    ~InFlight() {
-      if (n) --*n;
-    }
-  } in_flight;
+  // Circuit breaking: a slot held until both directions are done (refuse rather than queue).
+  std::shared_ptr<void> slot;
   if (c.max_connections > 0) {
     uint32_t& n = w.inFlight(c.name);
-    if (n >= c.max_connections) {  // circuit breaking: refuse rather than queue
+    if (n >= c.max_connections) {
       w.stats().upstreamError(c.name, "overflow");
       client->close();
       co_return;
     }
     ++n;
-    in_flight.n = &n;
+    slot = std::shared_ptr<void>(nullptr, [p = &n](void*) { --*p; });
   }
   std::shared_ptr<net::Stream> down(std::move(client));
   std::shared_ptr<net::Stream> up;
@@ -95,24 +91,24 @@ asio::awaitable<void> serveTcp(Worker& w, std::unique_ptr<net::Stream> client, T
     down->close();
     co_return;
   }
-  // Both directions share one idle watchdog that closes both sides; when one direction ends the
-  // other is closed too (no half-close over TLS).
+  // Both directions share one idle watchdog that closes both sides. The client's EOF is passed on
+  // as a half-close (plain TCP; over TLS nothing is sent) and the answer still flows back; the
+  // upstream's EOF ends the connection.
   auto idle = std::make_shared<net::Deadline>(w.io(), [down, up] {
     down->close();
     up->close();
   });
   asio::co_spawn(
       w.io(),
-      [down, up, idle, timeout = plan.idle_timeout]() -> asio::awaitable<void> {
+      [down, up, idle, slot, timeout = plan.idle_timeout]() -> asio::awaitable<void> {
         co_await pump(*up, *down, *idle, timeout);
         down->close();
         up->close();
+        idle->cancel();
       },
       asio::detached);
   co_await pump(*down, *up, *idle, plan.idle_timeout);
-  up->close();
-  down->close();
-  idle->cancel();
+  if (up->isOpen()) up->shutdownSend();
 }
 
 }  // namespace causeway::proxy

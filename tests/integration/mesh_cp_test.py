@@ -124,7 +124,7 @@ class MeshCpTest(GatewayCase):
         self.assertEqual(os.stat(os.path.join(data, keys[0])).st_mode & 0o777, 0o600)
         # Both sidecars registered their Dataplanes.
         status, dps = self.cp.api.get("/meshes/default/dataplanes")
-        self.assertEqual({d["name"] for d in dps["items"]}, {"backend-1", "web-1"})
+        self.assertLessEqual({"backend-1", "web-1"}, {d["name"] for d in dps["items"]})
 
     def test_policy_change_is_streamed(self):
         self.cp.api.delete("/meshes/default/meshtrafficpermissions/allow-web")
@@ -192,19 +192,20 @@ class MeshCpTest(GatewayCase):
 
     def test_renewal_and_ca_rotation_under_load(self):
         first = self.backend.identity()
+        first_web = self.web.identity()
         load = Load(self.o_backend)
         try:
             # Renewal at 80% of a 1 minute lifetime: within ~50 s, without a failed request.
-            wait_until(lambda: self.backend.identity().get("not_after") != first["not_after"] and
-                       self.web.identity().get("not_after") != first["not_after"],
+            wait_until(lambda: self.backend.identity().get("serial") != first["serial"] and
+                       self.web.identity().get("serial") != first_web["serial"],
                        timeout=70, interval=0.5, what="renewal")
             # CA rotation: add ca-2, enable it (sidecars get certificates from it), drop ca-1.
             self.put("/meshes/default", mesh(["ca-1", "ca-2"], "ca-1"))
             wait_until(lambda: self.backend.identity().get("trusted_cas") == 2 and
                        self.web.identity().get("trusted_cas") == 2, timeout=20, what="ca-2 trusted")
-            before = self.backend.identity()["not_after"]
             self.put("/meshes/default", mesh(["ca-1", "ca-2"], "ca-2"))
-            wait_until(lambda: self.backend.identity()["not_after"] != before, timeout=20,
+            wait_until(lambda: "ca-2" in self.backend.identity()["issuer"] and
+                       "ca-2" in self.web.identity()["issuer"], timeout=20,
                        what="certificates from ca-2")
             time.sleep(0.5)
             self.put("/meshes/default", mesh(["ca-2"], "ca-2"))

@@ -111,6 +111,7 @@ proxy::ConnectionInfo on(uint16_t port, std::string peer = "") {
   proxy::ConnectionInfo c;
   c.client_ip = "127.0.0.1";
   c.local_port = port;
+  c.tls = !peer.empty();  // a peer identity comes with mTLS
   c.peer_uri = std::move(peer);
   return c;
 }

@@ -145,6 +145,35 @@ TEST(MeshLoader, DelegatedGatewayDataplanes) {
   EXPECT_TRUE(hasError(errors, "[0].networking.inbound", "")) << joined(errors);
 }
 
+TEST(MeshLoader, RefusesHeaderModifiersThatCouldSmuggleAndPortClashes) {
+  auto errors = errorsOf(R"(type: MeshHTTPRoute
+name: r
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: backend}
+      rules:
+        - default:
+            filters:
+              - type: RequestHeaderModifier
+                requestHeaderModifier:
+                  set: [{name: Transfer-Encoding, value: chunked}, {name: x-ok, value: "a\r\nb"}]
+                  add: [{name: "bad name", value: v}]
+                  remove: [Host]
+)");
+  const std::string m = "[0].spec.to[0].rules[0].default.filters[0].requestHeaderModifier";
+  EXPECT_TRUE(hasError(errors, m + ".set[0].name", "owns")) << joined(errors);
+  EXPECT_TRUE(hasError(errors, m + ".set[1].value", "CR, LF")) << joined(errors);
+  EXPECT_TRUE(hasError(errors, m + ".add[0].name", "not a valid header name")) << joined(errors);
+  EXPECT_TRUE(hasError(errors, m + ".remove", "owns")) << joined(errors);
+
+  errors = errorsOf(
+      "type: Dataplane\nname: x\nnetworking:\n  address: 127.0.0.1\n  inbound:\n"
+      "    - port: 9000\n      tags: {kuma.io/service: x}\n  outbound:\n    - port: 9000\n"
+      "      tags: {kuma.io/service: y}\n");
+  EXPECT_TRUE(hasError(errors, "[0].networking.outbound[0].port", "used by an inbound"))
+      << joined(errors);
+}
+
 TEST(MeshLoader, RefusesUnknownTypesByName) {
   auto errors = errorsOf("type: Mesh\nname: a\n---\ntype: TrafficRoute\nname: r\n");
   EXPECT_TRUE(hasError(errors, "[1].type", "unknown type 'TrafficRoute'")) << joined(errors);

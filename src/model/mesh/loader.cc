@@ -5,6 +5,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -441,6 +442,25 @@ void readHttpMatch(Record& r, HttpMatch& m, Errors& errors) {
   readValueMatches(r, "queryParams", false, m.query_params, errors);
 }
 
+// A header a route may set, add or remove: a valid field name (RFC 9110 token), and not one the
+// proxy owns (framing, Host, hop-by-hop), which a route could use to smuggle requests.
+void checkModifiableHeader(Record& r, const std::string& name, std::string_view field = "name") {
+  static const std::string kTchar = "!#$%&'*+-.^_`|~";
+  const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kTchar.find(c) != std::string::npos;
+  });
+  if (!token) {
+    r.error(field, "'" + name + "' is not a valid header name");
+    return;
+  }
+  std::string lower = name;
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  static const std::set<std::string> kOwned = {"host",       "content-length", "transfer-encoding",
+                                               "connection", "keep-alive",     "upgrade",
+                                               "te",         "trailer",        "proxy-connection"};
+  if (kOwned.count(lower)) r.error(field, "the proxy owns the header '" + name + "'");
+}
+
 void readHeaderModifier(Record& parent, std::string_view key, Errors& errors) {
   const Json* v = parent.take(key, true);
   if (!v) return;
@@ -449,13 +469,18 @@ void readHeaderModifier(Record& parent, std::string_view key, Errors& errors) {
   Record r(*v, path, errors);
   for (std::string_view list : {"set", "add"}) {
     eachRecord(r, list, false, errors, [&](Record& h, size_t) {
-      std::string s;
-      h.string("name", s, true);
-      h.string("value", s, true);
+      std::string name, value;
+      if (h.string("name", name, true)) checkModifiableHeader(h, name);
+      if (h.string("value", value, true) &&
+          value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+        h.error("value", "must not contain CR, LF or NUL");
+      }
     });
   }
   std::vector<std::string> remove;
-  r.stringList("remove", remove, false, false);
+  if (r.stringList("remove", remove, false, false)) {
+    for (const std::string& name : remove) checkModifiableHeader(r, name, "remove");
+  }
   r.finish();
 }
 
@@ -721,6 +746,9 @@ void readDataplane(Record& res, Dataplane& dp, Errors& errors) {
     if (port && !outbound_ports.insert(port).second) {
       errors.push_back({indexedPath(path + ".outbound", i) + ".port",
                         "port " + std::to_string(port) + " is used by another outbound"});
+    } else if (port && inbound_ports.count(port)) {
+      errors.push_back({indexedPath(path + ".outbound", i) + ".port",
+                        "port " + std::to_string(port) + " is used by an inbound"});
     }
   }
 }
