@@ -18,7 +18,9 @@ using Json = nlohmann::json;
 
 namespace {
 
-bool httpProtocol(const std::string& p) { return p == "http" || p == "http2" || p == "grpc"; }
+// HTTP/1.1 is routed per request. http2 and grpc are proxied as TCP streams (still mTLS and
+// permission-checked per connection) until the proxy engine speaks HTTP/2 to upstreams.
+bool httpProtocol(const std::string& p) { return p == "http"; }
 
 std::string headerLines(const std::vector<std::pair<std::string, std::string>>& set,
                         const std::vector<std::pair<std::string, std::string>>& add) {

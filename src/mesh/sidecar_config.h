@@ -13,8 +13,8 @@
 // backendRefs, each a cluster of the instances whose inbound tags contain the ref's tags;
 // MeshTCPRoute: weighted), balance, retry, time out, eject outliers, and connect to the chosen
 // remote sidecar's inbound with mTLS, checking that it is spiffe://<mesh>/<service>.
-// A service whose instances all declare kuma.io/protocol http (or http2, grpc) is HTTP; others
-// are TCP.
+// A service whose instances all declare kuma.io/protocol http is HTTP; the others are TCP (tcp,
+// and for now http2 and grpc, passed through whole over mTLS).
 //
 // A delegated gateway's Dataplane (networking.gateway, e.g. `causeway gateway` in the mesh) has no
 // listeners here: serviceCluster() gives the API gateway each mesh service's cluster instead
