@@ -66,6 +66,14 @@ asio::awaitable<size_t> TlsStream::readSome(asio::mutable_buffer buf, std::error
 
 asio::awaitable<size_t> TlsStream::writeAll(std::span<const asio::const_buffer> bufs,
                                             std::error_code& ec) {
+  // Asio's SSL stream seals one buffer per TLS record and send: a small gather (a response head
+  // and its body) goes out as one record instead, in one send.
+  const size_t total = asio::buffer_size(bufs);
+  if (bufs.size() > 1 && total <= kGatherMax) {
+    gather_.clear();
+    for (const auto& b : bufs) gather_.append(static_cast<const char*>(b.data()), b.size());
+    return asio::async_write(stream_, asio::buffer(gather_), asio::redirect_error(kAwait, ec));
+  }
   return asio::async_write(stream_, bufs, asio::redirect_error(kAwait, ec));
 }
 

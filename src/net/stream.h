@@ -74,7 +74,9 @@ class TlsStream final : public Stream {
   SSL* native() { return stream_.native_handle(); }
 
  private:
+  static constexpr size_t kGatherMax = 16 * 1024;  // one TLS record
   asio::ssl::stream<asio::ip::tcp::socket> stream_;
+  std::string gather_;  // a gathered write in flight (writes on a stream are sequential)
 };
 
 }  // namespace causeway::net
