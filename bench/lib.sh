@@ -186,3 +186,23 @@ bench::start_causeway() {
   fi
   BENCH_LAST_PID=$pid
 }
+
+# bench::wrk_summary FILE: "rps p50_ms p99_ms requests errors" from `wrk --latency` output
+# (errors: non-2xx/3xx answers plus socket errors).
+bench::wrk_summary() {
+  awk '
+    function ms(v) {  # wrk prints 512.00us, 1.20ms, 1.05s, 2.00m
+      if (v ~ /us$/) return v / 1000
+      if (v ~ /ms$/) return v + 0
+      if (v ~ /m$/) return v * 60000
+      if (v ~ /s$/) return v * 1000
+      return v
+    }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    / requests in / { requests = $1 }
+    /^Requests\/sec:/ { rps = $2 }
+    /Non-2xx or 3xx responses:/ { errors += $NF }
+    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+    END { printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, requests, errors }' "$1"
+}

@@ -166,25 +166,12 @@ run_wrk() {
   bench::pinned 1 wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "${URL[$setup]}" \
     >"$out" 2>&1 || bench::die "wrk failed: $(cat "$out")"
   a1=$(ticks_of "$setup" A) b1=$(ticks_of "$setup" B)
-  awk -v ta=$((a1 - a0)) -v tb=$((b1 - b0)) -v hz="$BENCH_CLK_TCK" '
-    function ms(v) {  # wrk prints 512.00us, 1.20ms, 1.05s, 2.00m
-      if (v ~ /us$/) return v / 1000
-      if (v ~ /ms$/) return v + 0
-      if (v ~ /m$/) return v * 60000
-      if (v ~ /s$/) return v * 1000
-      return v
-    }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    / requests in / { requests = $1 }
-    /^Requests\/sec:/ { rps = $2 }
-    /Non-2xx or 3xx responses:/ { errors += $NF }
-    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
-    END {
-      if (requests == 0) { print "0 0 0 0 0 1 0"; exit }
-      printf "%.0f %.3f %.3f %.2f %.2f %d %d\n", rps, p50, p99, ta * 1e6 / hz / requests,
-        tb * 1e6 / hz / requests, errors, requests
-    }' "$out"
+  local rps p50 p99 requests errors
+  read -r rps p50 p99 requests errors < <(bench::wrk_summary "$out")
+  if ((requests == 0)); then echo "0 0 0 0 0 1 0"; return; fi
+  awk -v ta=$((a1 - a0)) -v tb=$((b1 - b0)) -v hz="$BENCH_CLK_TCK" -v n="$requests" \
+    'BEGIN { printf "%.2f %.2f\n", ta * 1e6 / hz / n, tb * 1e6 / hz / n }' |
+    { read -r ca cb; echo "$rps $p50 $p99 $ca $cb $errors $requests"; }
 }
 
 # sum A B; ratio A B (A / B, "-" unless B > 0)

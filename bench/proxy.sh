@@ -83,24 +83,12 @@ run_wrk() {
   bench::pinned 1 wrk -t"$WRK_THREADS" -c"$conns" -d"$duration" --latency \
     "http://127.0.0.1:${PORT[$proxy]}/" >"$out" 2>&1 || bench::die "wrk failed: $(cat "$out")"
   after=$(bench::cpu_ticks "${PID[$proxy]}")
-  awk -v ticks=$((after - before)) -v hz="$BENCH_CLK_TCK" '
-    function ms(v) {  # wrk prints 512.00us, 1.20ms, 1.05s, 2.00m
-      if (v ~ /us$/) return v / 1000
-      if (v ~ /ms$/) return v + 0
-      if (v ~ /m$/) return v * 60000
-      if (v ~ /s$/) return v * 1000
-      return v
-    }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    / requests in / { requests = $1 }
-    /^Requests\/sec:/ { rps = $2 }
-    /Non-2xx or 3xx responses:/ { errors += $NF }
-    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
-    END {
-      if (requests == 0) { print "0 0 0 0 1"; exit }
-      printf "%.0f %.3f %.3f %.2f %d\n", rps, p50, p99, ticks * 1e6 / hz / requests, errors
-    }' "$out"
+  local rps p50 p99 requests errors
+  read -r rps p50 p99 requests errors < <(bench::wrk_summary "$out")
+  if ((requests == 0)); then echo "0 0 0 0 1"; return; fi
+  awk -v ticks=$((after - before)) -v hz="$BENCH_CLK_TCK" -v n="$requests" \
+    'BEGIN { printf "%.2f\n", ticks * 1e6 / hz / n }' |
+    { read -r cpu; echo "$rps $p50 $p99 $cpu $errors"; }
 }
 
 # ratio VALUE NGINX_VALUE

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "base/strings.h"
+#include "http/query.h"
 
 namespace causeway::gateway {
 namespace {
@@ -32,18 +33,6 @@ std::string_view cookieValue(std::string_view cookies, std::string_view name) {
   return {};
 }
 
-std::string_view queryArg(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 std::string hashKey(const model::kong::Upstream& u, HashOn on, const std::string& header,
                     const std::string& query_arg, const std::string& capture,
                     const http::RequestHead& head, const proxy::ConnectionInfo& conn,
@@ -60,7 +49,7 @@ std::string hashKey(const model::kong::Upstream& u, HashOn on, const std::string
     case HashOn::kPath:
       return std::string(path);
     case HashOn::kQueryArg:
-      return std::string(queryArg(query, query_arg));
+      return std::string(http::queryParam(query, query_arg).value_or(""));
     case HashOn::kUriCapture: {
       auto idx = parseDecimal(capture, 1000);
       if (idx && *idx >= 1 && *idx <= m.captures.size()) return m.captures[*idx - 1];

@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 
+#include "http/http1_parser.h"
 #include "net/deadline.h"
 #include "proxy/upstream_connect.h"
 
@@ -47,13 +48,19 @@ asio::awaitable<bool> probe(proxy::Worker& w, const proxy::Cluster& c, const pro
                       "\r\nUser-Agent: causeway-health-check\r\nConnection: close\r\n\r\n";
     std::error_code ec;
     co_await conn->writeAll(asio::buffer(req), ec);
-    char buf[64];
-    size_t got = 0;
-    while (!ec && got < 12) {
-      got += co_await conn->readSome(asio::buffer(buf + got, sizeof buf - got), ec);
+    // The answer's status line and head, read with the project's response parser.
+    std::string head;
+    http::ResponseHead resp;
+    ok = false;
+    while (!ec && head.size() < 8192) {
+      char buf[1024];
+      size_t n = co_await conn->readSome(asio::buffer(buf), ec);
+      head.append(buf, n);
+      auto r = http::parseResponseHead(head, "GET", http::Limits{}, resp);
+      if (r.status == http::ParseStatus::kNeedMore) continue;
+      ok = r.status == http::ParseStatus::kDone && resp.status >= 200 && resp.status < 300;
+      break;
     }
-    // "HTTP/1.1 2xx"
-    ok = got >= 12 && std::string_view(buf, 5) == "HTTP/" && buf[9] == '2';
   }
   deadline->cancel();
   conn->close();

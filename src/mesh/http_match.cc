@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include "base/strings.h"
+#include "http/query.h"
 
 namespace causeway::mesh {
 namespace {
@@ -61,17 +62,7 @@ std::optional<std::string_view> queryParam(std::string_view target, std::string_
   size_t q = target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   std::string_view query = target.substr(q + 1);
-  if (size_t hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    std::string_view key = pair.substr(0, eq);
-    if (key == name) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    if (amp == std::string_view::npos) break;
-    query = query.substr(amp + 1);
-  }
-  return std::nullopt;
+  return http::queryParam(query.substr(0, query.find('#')), name);
 }
 
 CompiledMatch::CompiledMatch() = default;

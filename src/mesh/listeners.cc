@@ -10,6 +10,7 @@
 #include "net/stream.h"
 #include "net/tls.h"
 #include "proxy/http_session.h"
+#include "proxy/server.h"
 #include "proxy/tcp_session.h"
 
 namespace causeway::mesh {
@@ -19,19 +20,6 @@ constexpr std::chrono::seconds kHandshakeTimeout{10};
 
 const SidecarConfig* sidecarConfig(const std::shared_ptr<proxy::WorkerSnapshot>& snap) {
   return snap ? dynamic_cast<const SidecarConfig*>(&snap->config()) : nullptr;
-}
-
-proxy::ConnectionInfo infoOf(asio::ip::tcp::socket& sock) {
-  proxy::ConnectionInfo info;
-  std::error_code ec;
-  auto remote = sock.remote_endpoint(ec);
-  if (!ec) {
-    info.client_ip = remote.address().to_string();
-    info.client_port = remote.port();
-  }
-  info.local_port = sock.local_endpoint(ec).port();
-  sock.set_option(asio::ip::tcp::no_delay(true), ec);
-  return info;
 }
 
 // Waits for the first byte and says whether it starts a TLS handshake record.
@@ -48,7 +36,9 @@ asio::awaitable<void> serveInbound(proxy::Worker& w, asio::ip::tcp::socket sock,
                                    ListenerCounters* counters) {
   auto snap = w.snapshot();
   const SidecarConfig* cfg = sidecarConfig(snap);
-  proxy::ConnectionInfo info = infoOf(sock);
+  auto accepted = proxy::acceptedConnection(sock);
+  if (!accepted) co_return;
+  proxy::ConnectionInfo info = std::move(*accepted);
   const InboundListener* in = cfg ? cfg->inboundAt(info.local_port) : nullptr;
   if (!in) co_return;
 
@@ -109,7 +99,9 @@ asio::awaitable<void> serveInbound(proxy::Worker& w, asio::ip::tcp::socket sock,
 asio::awaitable<void> serveOutbound(proxy::Worker& w, asio::ip::tcp::socket sock) {
   auto snap = w.snapshot();
   const SidecarConfig* cfg = sidecarConfig(snap);
-  proxy::ConnectionInfo info = infoOf(sock);
+  auto accepted = proxy::acceptedConnection(sock);
+  if (!accepted) co_return;
+  proxy::ConnectionInfo info = std::move(*accepted);
   const OutboundListener* out = cfg ? cfg->outboundAt(info.local_port) : nullptr;
   if (!out) co_return;
   auto stream = std::make_unique<net::TcpStream>(std::move(sock));

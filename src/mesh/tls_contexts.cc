@@ -9,14 +9,6 @@
 namespace causeway::mesh {
 namespace {
 
-std::string lastError() {
-  unsigned long e = ERR_get_error();
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
-
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
@@ -27,14 +19,14 @@ BioPtr memBio(std::string_view pem) { return BioPtr(BIO_new_mem_buf(pem.data(), 
 Status useIdentity(SSL_CTX* ctx, const Identity& id) {
   BioPtr certs = memBio(id.cert_pem);
   X509* leaf = PEM_read_bio_X509(certs.get(), nullptr, nullptr, nullptr);
-  if (!leaf) return Status::invalidArgument("mesh TLS: bad certificate: " + lastError());
+  if (!leaf) return Status::invalidArgument("mesh TLS: bad certificate: " + net::lastSslError());
   int ok = SSL_CTX_use_certificate(ctx, leaf);
   X509_free(leaf);
-  if (ok != 1) return Status::invalidArgument("mesh TLS: certificate: " + lastError());
+  if (ok != 1) return Status::invalidArgument("mesh TLS: certificate: " + net::lastSslError());
   while (X509* extra = PEM_read_bio_X509(certs.get(), nullptr, nullptr, nullptr)) {
     if (SSL_CTX_add0_chain_cert(ctx, extra) != 1) {
       X509_free(extra);
-      return Status::invalidArgument("mesh TLS: chain: " + lastError());
+      return Status::invalidArgument("mesh TLS: chain: " + net::lastSslError());
     }
   }
   ERR_clear_error();  // the loop ends on "no start line"
@@ -51,10 +43,10 @@ Status useIdentity(SSL_CTX* ctx, const Identity& id) {
   for (const std::string& pem : id.trusted_ca_pems) {
     BioPtr b = memBio(pem);
     X509* ca = PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr);
-    if (!ca) return Status::invalidArgument("mesh TLS: bad CA certificate: " + lastError());
+    if (!ca) return Status::invalidArgument("mesh TLS: bad CA certificate: " + net::lastSslError());
     ok = X509_STORE_add_cert(store, ca);
     X509_free(ca);
-    if (ok != 1) return Status::invalidArgument("mesh TLS: CA: " + lastError());
+    if (ok != 1) return Status::invalidArgument("mesh TLS: CA: " + net::lastSslError());
   }
   return Status::ok();
 }

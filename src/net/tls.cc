@@ -12,15 +12,6 @@
 namespace causeway::net {
 namespace {
 
-std::string lastSslError() {
-  unsigned long e = ERR_get_error();
-  if (e == 0) return "unknown TLS error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
-
 int alpnSelect(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                unsigned int inlen, void*) {
   static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
@@ -34,6 +25,15 @@ int alpnSelect(SSL*, const unsigned char** out, unsigned char* outlen, const uns
 }
 
 }  // namespace
+
+std::string lastSslError() {
+  unsigned long e = ERR_get_error();
+  if (e == 0) return "unknown TLS error";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
 
 void SslCtxDeleter::operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
 

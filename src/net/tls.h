@@ -39,6 +39,9 @@ SslCtxPtr makeClientContext(bool verify);
 // not: check SSL_get_verify_result, or use a context that refuses unverified peers).
 std::vector<std::string> peerUriSans(SSL* ssl);
 
+// The oldest queued OpenSSL error as text (and clears the queue), for error messages.
+std::string lastSslError();
+
 // Overwrites a string holding key material before it is freed.
 void wipe(std::string& secret);
 

@@ -485,26 +485,16 @@ asio::awaitable<bool> Session::forward(http::RequestHead& head, size_t head_len,
   in_.consume(head_len);  // `head` must not be read past this point
 
   // Circuit breaking: at most max_requests in flight to the cluster on this worker.
-  struct InFlight {
-    uint32_t* n = nullptr;
-    ~InFlight() {
-      if (n) --*n;
-    }
-  } in_flight;
-  if (cluster.max_requests > 0) {
-    uint32_t& n = w_.inFlight(cluster.name);
-    if (n >= cluster.max_requests) {
-      w_.stats().upstreamError(plan.service_label, "overflow");
-      outcome.status = 503;
-      co_await sendLocal(
-          503,
-          kongErrorBody("upstream overflow: " + std::to_string(n) + " requests in flight to '" +
-                        cluster.name + "' (circuit breaker)"),
-          req_framing != BodyFraming::kNone);
-      co_return req_framing == BodyFraming::kNone&& client_keep_alive;
-    }
-    ++n;
-    in_flight.n = &n;
+  auto slot = w_.acquire(cluster.name, cluster.max_requests);
+  if (!slot) {
+    w_.stats().upstreamError(plan.service_label, "overflow");
+    outcome.status = 503;
+    co_await sendLocal(
+        503,
+        kongErrorBody("upstream overflow: " + std::to_string(cluster.max_requests) +
+                      " requests in flight to '" + cluster.name + "' (circuit breaker)"),
+        req_framing != BodyFraming::kNone);
+    co_return req_framing == BodyFraming::kNone&& client_keep_alive;
   }
   LoadBalancer& lb = snap.balancer(cluster);
   // Endpoints out by outlier detection or health checks count as tried from the start.

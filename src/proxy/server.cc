@@ -21,14 +21,10 @@ constexpr auto kAwait = asio::use_awaitable;
 asio::awaitable<void> handleConnection(Worker& w, asio::ip::tcp::socket sock, bool tls,
                                        std::chrono::milliseconds handshake_timeout) {
   std::error_code ec;
-  ConnectionInfo info;
-  auto remote = sock.remote_endpoint(ec);
-  if (ec) co_return;
-  info.client_ip = remote.address().to_string();
-  info.client_port = remote.port();
-  info.local_port = sock.local_endpoint(ec).port();
+  auto accepted = acceptedConnection(sock);
+  if (!accepted) co_return;
+  ConnectionInfo info = std::move(*accepted);
   info.tls = tls;
-  sock.set_option(asio::ip::tcp::no_delay(true), ec);
   if (!tls) {
     co_await serveHttp(w, std::make_unique<net::TcpStream>(std::move(sock)), std::move(info));
     co_return;
@@ -68,6 +64,18 @@ asio::awaitable<void> acceptLoop(Worker& w, asio::ip::tcp::acceptor acceptor, bo
 }
 
 }  // namespace
+
+std::optional<ConnectionInfo> acceptedConnection(asio::ip::tcp::socket& sock) {
+  std::error_code ec;
+  ConnectionInfo info;
+  auto remote = sock.remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  info.client_ip = remote.address().to_string();
+  info.client_port = remote.port();
+  info.local_port = sock.local_endpoint(ec).port();
+  sock.set_option(asio::ip::tcp::no_delay(true), ec);
+  return info;
+}
 
 ProxyServer::ProxyServer(ServerOptions options)
     : options_(std::move(options)),

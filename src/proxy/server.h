@@ -8,6 +8,7 @@
 #include <asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ namespace causeway::proxy {
 // and outbound ports): TLS, identity checks, HTTP or TCP. Runs on the worker's thread.
 using ConnectionHandler =
     std::function<asio::awaitable<void>(Worker& worker, asio::ip::tcp::socket socket)>;
+
+// The addresses of an accepted connection (TLS fields unset), with Nagle turned off; nullopt
+// when the peer is already gone.
+std::optional<ConnectionInfo> acceptedConnection(asio::ip::tcp::socket& socket);
 
 struct ListenerConfig {
   asio::ip::tcp::endpoint endpoint;

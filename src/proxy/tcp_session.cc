@@ -40,16 +40,11 @@ asio::awaitable<void> serveTcp(Worker& w, std::unique_ptr<net::Stream> client, T
                                std::shared_ptr<WorkerSnapshot> snap) {
   const Cluster& c = *plan.cluster;
   // Circuit breaking: a slot held until both directions are done (refuse rather than queue).
-  std::shared_ptr<void> slot;
-  if (c.max_connections > 0) {
-    uint32_t& n = w.inFlight(c.name);
-    if (n >= c.max_connections) {
-      w.stats().upstreamError(c.name, "overflow");
-      client->close();
-      co_return;
-    }
-    ++n;
-    slot = std::shared_ptr<void>(nullptr, [p = &n](void*) { --*p; });
+  auto slot = w.acquire(c.name, c.max_connections);
+  if (!slot) {
+    w.stats().upstreamError(c.name, "overflow");
+    client->close();
+    co_return;
   }
   std::shared_ptr<net::Stream> down(std::move(client));
   std::shared_ptr<net::Stream> up;
@@ -100,7 +95,7 @@ asio::awaitable<void> serveTcp(Worker& w, std::unique_ptr<net::Stream> client, T
   });
   asio::co_spawn(
       w.io(),
-      [down, up, idle, slot, timeout = plan.idle_timeout]() -> asio::awaitable<void> {
+      [down, up, idle, slot = *slot, timeout = plan.idle_timeout]() -> asio::awaitable<void> {
         co_await pump(*up, *down, *idle, timeout);
         down->close();
         up->close();

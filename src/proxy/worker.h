@@ -7,6 +7,7 @@
 #include <asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -93,8 +94,17 @@ class Worker {
 
   UpstreamPool& pool() { return pool_; }
   EndpointHealth& health() { return health_; }
-  // Requests or connections in flight per cluster name (circuit breaking).
-  uint32_t& inFlight(const std::string& cluster) { return in_flight_[cluster]; }
+  // Circuit breaking: counts a request (HTTP) or connection (TCP) against `limit` (0: none) of
+  // cluster `name` until the returned slot is released (a null slot when there is no limit);
+  // nullopt when the cluster is at its limit.
+  using InFlightSlot = std::shared_ptr<void>;
+  std::optional<InFlightSlot> acquire(const std::string& name, uint32_t limit) {
+    if (limit == 0) return InFlightSlot();
+    uint32_t& n = in_flight_[name];  // element references survive rehashing
+    if (n >= limit) return std::nullopt;
+    ++n;
+    return InFlightSlot(nullptr, [p = &n](void*) { --*p; });
+  }
   StringPool& strings() { return strings_; }
   net::Resolver& resolver() { return *resolver_; }
   observe::WorkerStats& stats() { return stats_; }
